@@ -10,7 +10,7 @@ import torch
 import torch.nn.functional as F
 
 
-def reconstruction_mse(model: torch.nn.Module, x: torch.Tensor):
+def reconstruction_loss(model: torch.nn.Module, x: torch.Tensor):
     """The plain autoencoder objective of 02_fc_autoencoder: mean squared error per pixel."""
     x_hat = model(x)
     loss = F.mse_loss(x_hat, x)
