@@ -36,16 +36,18 @@ def test_conv_output_size_matches_conv2d(i, k, s, p, d):
 @settings(max_examples=150, deadline=None)
 @given(**sizes, output_padding=st.integers(0, 3))
 def test_conv_transpose_output_size_matches_conv_transpose2d(i, k, s, p, d, output_padding):
-    try:
-        layer = nn.ConvTranspose2d(1, 1, k, stride=s, padding=p, dilation=d,
-                                   output_padding=output_padding, bias=False)
-        shape = layer(torch.zeros(1, 1, i, i + 2)).shape
-    except (RuntimeError, ValueError):  # invalid output_padding or an empty output
-        with pytest.raises(ValueError):
-            conv_transpose_output_size(i, k, s, p, d, output_padding)
-        return
-    assert shape[-2:] == (conv_transpose_output_size(i, k, s, p, d, output_padding),
-                          conv_transpose_output_size(i + 2, k, s, p, d, output_padding))
+    layer = nn.ConvTranspose2d(1, 1, k, stride=s, padding=p, dilation=d,
+                               output_padding=output_padding, bias=False)
+    for n in (i, i + 2):
+        try:
+            o_torch = layer(torch.zeros(1, 1, n, 2 * p + 1)).shape[-2]  # the width is always valid
+        except (RuntimeError, ValueError):  # invalid output_padding or a negative size
+            o_torch = 0
+        if o_torch == 0:  # PyTorch errs or returns an empty tensor: we reject sizes <= 0
+            with pytest.raises(ValueError):
+                conv_transpose_output_size(n, k, s, p, d, output_padding)
+        else:
+            assert conv_transpose_output_size(n, k, s, p, d, output_padding) == o_torch
 
 
 @settings(max_examples=100, deadline=None)
@@ -119,6 +121,13 @@ def test_zero_insertion_2d_input_and_cropping_padding():
     torch.testing.assert_close(y, ref[0, 0])
 
 
+def test_empty_transposed_output_is_rejected():
+    # PyTorch returns an empty tensor here (size 0); a layer that outputs nothing is an error for us
+    assert nn.ConvTranspose2d(1, 1, 4, padding=2)(torch.zeros(1, 1, 1, 1)).shape[-1] == 0
+    with pytest.raises(ValueError, match="output size"):
+        conv_transpose_output_size(1, 4, p=2)
+
+
 def test_pytorch_lecture_examples():
     # 03_conv_arithmetic: 2x2 -> 4x4, 4x4 -> 6x6 ('valid'), 8x8 -> 10x10 with k=3
     assert conv_transpose_output_size(2, 3) == 4
@@ -156,3 +165,28 @@ def test_pytorch_lecture_examples():
 def test_bad_arguments_raise_clear_errors(call, name):
     with pytest.raises(ValueError, match=name):
         call()
+
+
+def test_grid_figures_and_explorer_return_figures():
+    from matplotlib.figure import Figure
+
+    from course_utils.plotting import plot_conv_grid, plot_transposed_conv_1d
+    from course_utils.widgets import conv_explorer, draw_conv_explorer
+
+    for kwargs in [dict(i=5, k=3, s=2, p=1), dict(i=3, k=3, s=2, p=1, transposed=True, output_padding=1),
+                   dict(i=4, k=3, s=2, p=3, transposed=True)]:  # the last one crops
+        fig = plot_conv_grid(**kwargs)
+        assert isinstance(fig, Figure)
+        fig2 = draw_conv_explorer(**kwargs)
+        assert "✔ matches" in fig2.axes[0].get_title()
+    fig = plot_transposed_conv_1d([1.0, 2.0, 3.0], [1.0, -1.0, 2.0], stride=2)
+    assert isinstance(fig, Figure)
+    # the bottom row of the table is the transposed convolution itself
+    y = F.conv_transpose1d(torch.tensor([[[1.0, 2.0, 3.0]]]), torch.tensor([[[1.0, -1.0, 2.0]]]), stride=2)
+    assert fig.axes[0].images[0].get_array()[-1].tolist() == y.flatten().tolist()
+    with pytest.raises(ValueError):
+        plot_conv_grid(2, 5)
+    with pytest.raises(ValueError):
+        plot_transposed_conv_1d([], [1.0])
+    widget = conv_explorer(i=2, k=5)  # an invalid layer shows a message instead of failing
+    assert len(widget.children) == 7
