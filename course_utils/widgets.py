@@ -51,3 +51,54 @@ def pca_slider(pca_full, x, n: int = 8, k: int = 10):
     slider = w.IntSlider(value=k, min=1, max=pca_full.k, step=1, description="k",
                          continuous_update=False)
     return _interactive(lambda k: draw_pca_reconstructions(pca_full, x, k, n), k=slider)
+
+
+def draw_conv_explorer(i: int, k: int, s: int = 1, p: int = 0, transposed: bool = False,
+                       output_padding: int = 0):
+    """Grids of ``plot_conv_grid``, the size formula with numbers, and PyTorch's size — 03_conv_arithmetic."""
+    from torch import nn
+
+    from .arithmetic import conv_output_size, conv_transpose_output_size
+    from .plotting import plot_conv_grid
+
+    if transposed:
+        o = conv_transpose_output_size(i, k, s, p, 1, output_padding)
+        formula = f"o = (i−1)s − 2p + k + output_padding = ({i}−1)·{s} − 2·{p} + {k} + {output_padding} = {o}"
+        layer = nn.ConvTranspose2d(1, 1, k, stride=s, padding=p, output_padding=output_padding)
+    else:
+        o = conv_output_size(i, k, s, p)
+        formula = f"o = ⌊(i + 2p − k)/s⌋ + 1 = ⌊({i} + 2·{p} − {k})/{s}⌋ + 1 = {o}"
+        layer = nn.Conv2d(1, 1, k, stride=s, padding=p)
+    with torch.no_grad():
+        o_torch = layer(torch.zeros(1, 1, i, i)).shape[-1]
+    verdict = "✔ matches" if o_torch == o else "✘ differs from"
+    fig = plot_conv_grid(i, k, s, p, transposed=transposed, output_padding=output_padding)
+    fig.axes[0].set_title(f"{formula}\n{verdict} PyTorch {type(layer).__name__}: {i}×{i} → {o_torch}×{o_torch}",
+                          fontsize=10)
+    return fig
+
+
+def _message_figure(text: str):
+    fig, ax = plt.subplots(figsize=(6, 1))
+    ax.axis("off")
+    ax.text(0.5, 0.5, text, ha="center", va="center", wrap=True, color="C3")
+    plt.close(fig)  # shown once, by the caller
+    return fig
+
+
+def conv_explorer(i: int = 5, k: int = 3, s: int = 2, p: int = 1, transposed: bool = False):
+    """Sliders over i, k, s, p (and output_padding) plus a transposed switch over ``draw_conv_explorer`` — 03."""
+    import ipywidgets as w
+
+    def slider(name, value, lo, hi):
+        return w.IntSlider(value=value, min=lo, max=hi, step=1, description=name, continuous_update=False)
+
+    def draw(**kw):
+        try:
+            return draw_conv_explorer(**kw)
+        except ValueError as err:  # e.g. a kernel larger than the padded input
+            return _message_figure(f"not a valid layer: {err}")
+
+    return _interactive(draw, i=slider("i", i, 1, 12), k=slider("k", k, 1, 6), s=slider("s", s, 1, 4),
+                        p=slider("p", p, 0, 4), output_padding=slider("output_padding", 0, 0, 3),
+                        transposed=w.Checkbox(value=transposed, description="transposed"))
