@@ -161,3 +161,16 @@ def test_active_units_counts_varying_dimensions():
     assert active_units(mu, threshold=0.001) == 3
     with pytest.raises(ValueError, match="posterior means"):
         active_units(torch.zeros(10))
+
+
+def test_draw_latent_point_returns_figure_and_checks_latent_dim():
+    import matplotlib.pyplot as plt
+
+    from course_utils.widgets import draw_latent_point
+
+    model = VAE(latent_dim=2, hidden=16)
+    fig = draw_latent_point(model, 0.5, -1.0, z_codes=torch.randn(20, 2), labels=torch.arange(20) % 10)
+    assert isinstance(fig, plt.Figure) and len(fig.axes) == 2
+    plt.close(fig)
+    with pytest.raises(ValueError, match="latent_dim=2"):
+        draw_latent_point(VAE(latent_dim=3, hidden=16), 0.0, 0.0)
