@@ -102,3 +102,37 @@ def conv_explorer(i: int = 5, k: int = 3, s: int = 2, p: int = 1, transposed: bo
     return _interactive(draw, i=slider("i", i, 1, 12), k=slider("k", k, 1, 6), s=slider("s", s, 1, 4),
                         p=slider("p", p, 0, 4), output_padding=slider("output_padding", 0, 0, 3),
                         transposed=w.Checkbox(value=transposed, description="transposed"))
+
+
+@torch.inference_mode()
+def draw_latent_point(model, z1: float, z2: float, z_codes=None, labels=None):
+    """The image a 2-D VAE decodes at (z1, z2), beside the codes of real images with the point marked — 06_vae."""
+    if getattr(model, "latent_dim", None) != 2:
+        raise ValueError(f"draw_latent_point needs a model with latent_dim=2, got {getattr(model, 'latent_dim', None)}")
+    device = next(model.parameters()).device
+    x_hat = model.decode(torch.tensor([[z1, z2]], dtype=torch.float32, device=device))
+    fig, (ax_z, ax_x) = plt.subplots(1, 2, figsize=(7.5, 3.5))
+    if z_codes is not None:
+        z = z_codes.detach().cpu().numpy()
+        c = None if labels is None else labels.detach().cpu().numpy()
+        ax_z.scatter(z[:, 0], z[:, 1], c=c, cmap="tab10", s=3, alpha=0.5, vmin=-0.5, vmax=9.5)
+    ax_z.plot([z1], [z2], "k*", markersize=14)
+    ax_z.set_xlabel("$z_1$")
+    ax_z.set_ylabel("$z_2$")
+    ax_z.set_title("codes of test images; ★ = z")
+    ax_x.imshow(x_hat[0, 0].cpu().numpy(), cmap="gray", vmin=0, vmax=1)
+    ax_x.set_axis_off()
+    ax_x.set_title(f"decode(z), z = ({z1:.1f}, {z2:.1f})")
+    fig.tight_layout()
+    return fig
+
+
+def latent_explorer(model, z_codes=None, labels=None, lim: float = 3.0):
+    """Two sliders over a 2-D VAE's latent space that redraw ``draw_latent_point`` — 06_vae."""
+    import ipywidgets as w
+
+    def slider(name):
+        return w.FloatSlider(value=0.0, min=-lim, max=lim, step=0.1, description=name, continuous_update=False)
+
+    return _interactive(lambda z1, z2: draw_latent_point(model, z1, z2, z_codes, labels),
+                        z1=slider("z1"), z2=slider("z2"))
