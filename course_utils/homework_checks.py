@@ -56,12 +56,10 @@ def _run(task: str, cases) -> bool | None:
     return True
 
 
-def _compare(got, expected: torch.Tensor, rtol=1e-4, atol=1e-6, kind="a tensor") -> str | None:
-    """None if ``got`` matches ``expected`` (shape and values), else a one-line description."""
-    if isinstance(got, numbers.Real) and not isinstance(got, bool) and expected.numel() == 1 and kind != "a tensor":
-        got = torch.tensor(float(got))
+def _compare(got, expected: torch.Tensor, rtol=1e-4, atol=1e-6) -> str | None:
+    """None if the tensor ``got`` matches ``expected`` (shape and values), else a one-line description."""
     if not isinstance(got, torch.Tensor):
-        return f"expected {kind}, got {type(got).__name__}"
+        return f"expected a tensor, got {type(got).__name__}"
     got = got.detach().cpu().to(expected.dtype)
     if got.numel() == 1 and expected.numel() == 1:
         got = got.reshape(expected.shape)
