@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 PYTEST_FLAGS ?=
 ARGS   ?=
 
-.PHONY: setup run test unit notebooks lab student lint clean
+.PHONY: setup run test unit lab student lint bench clean
 
 setup: $(STAMP)
 
@@ -32,6 +32,9 @@ lab: setup  ## open JupyterLab on the course
 
 student: setup  ## regenerate homework/hw*.ipynb from homework/solutions/
 	$(PY) -m course_utils student
+
+bench: setup  ## training throughput, course path vs tutorial pipeline → build/bench.md
+	$(PY) benchmarks/bench.py $(ARGS)
 
 clean:
 	rm -rf build .pytest_cache

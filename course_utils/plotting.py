@@ -208,6 +208,7 @@ def plot_conv_grid(i: int, k: int, s: int = 1, p: int = 0, transposed: bool = Fa
     kinds[outside] = 2
     kinds[~in_padded[:, None] | ~in_padded[None, :]] = 3
 
+    caller_ax = ax
     fig, ax = _new_ax(ax, (min(2 + 0.32 * (size + o), 13), min(1.2 + 0.32 * max(size, o), 9)))
     _draw_cells(ax, kinds, 0, names)
     x_out = size + 2
@@ -231,7 +232,7 @@ def plot_conv_grid(i: int, k: int, s: int = 1, p: int = 0, transposed: bool = Fa
               ncol=len(used), fontsize=8, frameon=False)
     kind = "transposed" if transposed else "direct"
     ax.set_title(title or f"{kind} convolution: i={i}, k={k}, s={s}, p={p} → o={o}", fontsize=10)
-    return fig
+    return _done(fig, caller_ax)
 
 
 def plot_transposed_conv_1d(x, w, stride: int = 1, ax=None, title: str | None = None):
@@ -245,6 +246,7 @@ def plot_transposed_conv_1d(x, w, stride: int = 1, ax=None, title: str | None = 
     for j in range(n):
         table[j, j * stride:j * stride + k] = x[j] * w
     table[n] = np.nansum(table[:n], axis=0)
+    caller_ax = ax
     fig, ax = _new_ax(ax, (min(1.5 + 0.6 * length, 13), 0.9 + 0.5 * (n + 1)))
     lim = np.nanmax(np.abs(table)) or 1.0
     ax.imshow(table, cmap="coolwarm", vmin=-lim, vmax=lim, aspect="equal")
@@ -257,5 +259,6 @@ def plot_transposed_conv_1d(x, w, stride: int = 1, ax=None, title: str | None = 
     ax.set_xlabel("output position")
     nums = lambda a: "[" + ", ".join(f"{v:g}" for v in a) + "]"
     ax.set_title(title or f"x = {nums(x)}, w = {nums(w)}, stride {stride}", fontsize=10)
-    fig.tight_layout()
-    return fig
+    if caller_ax is None:
+        fig.tight_layout()
+    return _done(fig, caller_ax)

@@ -82,6 +82,7 @@ def _message_figure(text: str):
     fig, ax = plt.subplots(figsize=(6, 1))
     ax.axis("off")
     ax.text(0.5, 0.5, text, ha="center", va="center", wrap=True, color="C3")
+    plt.close(fig)  # shown once, by the caller
     return fig
 
 
