@@ -1,4 +1,5 @@
-"""Command line: ``python -m course_utils run [--profile P] [--dataset D] [--out DIR] [NOTEBOOK ...]``."""
+"""Command line: ``python -m course_utils run [--profile P] [--dataset D] [--out DIR] [NOTEBOOK ...]``
+and ``python -m course_utils student`` (regenerate the homework's student notebooks)."""
 
 from __future__ import annotations
 
@@ -18,7 +19,16 @@ def main(argv=None) -> int:
     run.add_argument("--dataset", choices=DATASETS, help="mnist (default) or fashion_mnist")
     run.add_argument("--out", default="build", help="output folder (default: build)")
     run.add_argument("--no-html", action="store_true", help="skip the HTML rendering")
+    student = sub.add_parser("student", help="regenerate homework/hw*.ipynb from homework/solutions/")
+    student.add_argument("--solutions", help="folder of solution notebooks (default: homework/solutions)")
+    student.add_argument("--out", help="folder for the student notebooks (default: homework)")
     args = parser.parse_args(argv)
+
+    if args.command == "student":
+        from .homework import make_all_students
+
+        make_all_students(args.solutions, args.out)
+        return 0
 
     from .run import run_course
 

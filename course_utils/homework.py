@@ -1,0 +1,117 @@
+"""Homework tooling: student notebooks generated from the solutions, and the checkers they call.
+
+The solution notebooks in ``homework/solutions/`` hold each answer between ``### BEGIN SOLUTION``
+and ``### END SOLUTION`` (nbgrader's markers). ``make_student`` replaces every such block with
+``# YOUR CODE HERE`` / ``raise NotImplementedError()`` at the block's indentation and writes the
+student version without outputs; ``make_all_students`` (``make student``,
+``python -m course_utils student``) regenerates ``homework/hw*.ipynb``. The checkers
+(``check_kl_sparsity`` …) live in ``homework_checks`` and are importable from here.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from .homework_checks import (  # noqa: F401  (re-exported: the notebooks import them from here)
+    HomeworkCheckFailed,
+    check_anomaly_auroc,
+    check_anomaly_score,
+    check_contractive_penalty,
+    check_jacobian_penalty,
+    check_kl_sparsity,
+    check_threshold,
+    check_transposed_size,
+    check_zero_insertion,
+)
+
+BEGIN, END = "### BEGIN SOLUTION", "### END SOLUTION"
+STUB = ("# YOUR CODE HERE", "raise NotImplementedError()")
+MARKDOWN_STUB = ("YOUR ANSWER HERE",)
+HOMEWORK = Path(__file__).resolve().parents[1] / "homework"
+
+
+def strip_solutions(source: str, where: str = "source", markdown: bool = False) -> tuple[str, int]:
+    """``source`` with each BEGIN/END SOLUTION block replaced by the stub; also the number of blocks.
+
+    The stub takes the indentation of the ``### BEGIN SOLUTION`` line, so a block inside a function
+    body stays a valid body. Unmatched or nested markers raise ValueError naming ``where`` and the line.
+    """
+    out: list[str] = []
+    begin_line = None  # line number of the open BEGIN marker, if inside a block
+    blocks = 0
+    lines = source.splitlines()
+    for number, line in enumerate(lines, start=1):
+        marker = line.strip()
+        if marker == BEGIN:
+            if begin_line is not None:
+                raise ValueError(f"{where}: '{BEGIN}' on line {number} inside the block opened on line "
+                                 f"{begin_line} (blocks cannot nest; close it with '{END}' first)")
+            begin_line = number
+            indent = line[: len(line) - len(line.lstrip())]
+            out += [indent + stub for stub in (MARKDOWN_STUB if markdown else STUB)]
+        elif marker == END:
+            if begin_line is None:
+                raise ValueError(f"{where}: '{END}' on line {number} without a '{BEGIN}' before it")
+            begin_line = None
+            blocks += 1
+        elif BEGIN in line or END in line:
+            raise ValueError(f"{where}: line {number} mentions a solution marker but is not exactly "
+                             f"'{BEGIN}' or '{END}' (apart from indentation): {line.strip()!r}")
+        elif begin_line is None:
+            out.append(line)
+    if begin_line is not None:
+        raise ValueError(f"{where}: '{BEGIN}' on line {begin_line} has no matching '{END}'")
+    text = "\n".join(out)
+    if source.endswith("\n"):
+        text += "\n"
+    return text, blocks
+
+
+def make_student(solution_nb: str | os.PathLike, student_nb: str | os.PathLike) -> Path:
+    """Write the student version of ``solution_nb`` to ``student_nb`` and return its path.
+
+    Solution blocks become stubs; outputs, execution counts and execution-time metadata are
+    dropped; everything else (cells, ids, tags, notebook metadata) is kept. The same input always
+    gives byte-identical output. Raises ValueError for a notebook without any solution block.
+    """
+    import nbformat
+
+    solution_nb, student_nb = Path(solution_nb), Path(student_nb)
+    if solution_nb.resolve() == student_nb.resolve():
+        raise ValueError(f"refusing to overwrite the solution notebook {solution_nb} with its student version")
+    nb = nbformat.read(solution_nb, as_version=4)
+    total = 0
+    for index, cell in enumerate(nb.cells):
+        where = f"{solution_nb.name}, cell {index}"
+        source, blocks = strip_solutions(cell.source, where, markdown=cell.cell_type == "markdown")
+        cell.source = source
+        total += blocks
+        if cell.cell_type == "code":
+            cell.outputs = []
+            cell.execution_count = None
+        for key in ("execution", "ExecuteTime", "collapsed", "scrolled"):
+            cell.metadata.pop(key, None)
+    if total == 0:
+        raise ValueError(f"{solution_nb} has no '{BEGIN}' … '{END}' block: nothing for the student to do")
+    nb.metadata.pop("widgets", None)
+    nbformat.validate(nb)
+    text = nbformat.writes(nb) + "\n"
+    student_nb.parent.mkdir(parents=True, exist_ok=True)
+    student_nb.write_bytes(text.encode("utf-8"))
+    return student_nb
+
+
+def make_all_students(solutions_dir: str | os.PathLike | None = None,
+                      out_dir: str | os.PathLike | None = None, verbose: bool = True) -> list[Path]:
+    """Regenerate ``homework/hw*.ipynb`` from ``homework/solutions/hw*.ipynb`` (``make student``)."""
+    solutions_dir = Path(solutions_dir) if solutions_dir is not None else HOMEWORK / "solutions"
+    out_dir = Path(out_dir) if out_dir is not None else HOMEWORK
+    sources = sorted(solutions_dir.glob("hw*.ipynb"))
+    if not sources:
+        raise FileNotFoundError(f"no solution notebooks (hw*.ipynb) in {solutions_dir}")
+    written = [make_student(src, out_dir / src.name) for src in sources]
+    if verbose:
+        for path in written:
+            print(f"wrote {path}")
+    return written
