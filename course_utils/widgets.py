@@ -102,3 +102,40 @@ def conv_explorer(i: int = 5, k: int = 3, s: int = 2, p: int = 1, transposed: bo
     return _interactive(draw, i=slider("i", i, 1, 12), k=slider("k", k, 1, 6), s=slider("s", s, 1, 4),
                         p=slider("p", p, 0, 4), output_padding=slider("output_padding", 0, 0, 3),
                         transposed=w.Checkbox(value=transposed, description="transposed"))
+
+
+@torch.inference_mode()
+def draw_latent_explorer(decode, z, labels, z1: float, z2: float, classes=None):
+    """The 2-D codes ``z`` coloured by label with a marker at (z1, z2), beside that point's decoding — 02."""
+    from .plotting import plot_latent
+
+    z = torch.as_tensor(z)
+    if z.ndim != 2 or z.shape[1] != 2:
+        raise ValueError(f"the latent explorer needs 2-D codes of shape (N, 2), got {tuple(z.shape)}")
+    fig, (ax_z, ax_x) = plt.subplots(1, 2, figsize=(8.5, 3.8), gridspec_kw={"width_ratios": [1.4, 1]})
+    plot_latent(z, labels, ax=ax_z, classes=classes, title="codes of test images")
+    ax_z.plot([z1], [z2], marker="X", color="k", markersize=12, markeredgecolor="w")
+    x_hat = decode(torch.tensor([[float(z1), float(z2)]]))
+    ax_x.imshow(x_hat.reshape(x_hat.shape[-2], x_hat.shape[-1]).float().cpu().numpy(), cmap="gray",
+                vmin=0, vmax=1)
+    ax_x.set_title(f"decode(z) at z = ({z1:.2f}, {z2:.2f})")
+    ax_x.axis("off")
+    fig.tight_layout()
+    plt.close(fig)  # shown once, by the caller
+    return fig
+
+
+def latent_explorer(decode, z, labels, classes=None):
+    """Two sliders that move a point in a 2-D latent space and redraw ``draw_latent_explorer`` — 02."""
+    import ipywidgets as w
+
+    z = torch.as_tensor(z).detach().cpu()
+    lo, hi = z.min(0).values.tolist(), z.max(0).values.tolist()
+    mid = z.median(0).values.tolist()
+
+    def slider(name, i):
+        return w.FloatSlider(value=mid[i], min=lo[i], max=hi[i], step=(hi[i] - lo[i]) / 100,
+                             description=name, continuous_update=False)
+
+    return _interactive(lambda z1, z2: draw_latent_explorer(decode, z, labels, z1, z2, classes),
+                        z1=slider("z1", 0), z2=slider("z2", 1))
