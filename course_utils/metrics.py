@@ -152,3 +152,23 @@ def trained_lenet(data, device, *, profile_name: str, dataset: str, seed: int = 
     lenet.eval()
     print(f"LeNet test accuracy on {dataset}: {accuracy(lenet, data.x_test, data.y_test):.2%}")
     return lenet
+
+
+def checkerboard_energy(x: torch.Tensor) -> float:
+    """Share of each image's (mean-removed) spectral energy at the stride-2 frequencies — 04.
+
+    A pattern that repeats every 2 pixels lives at the Nyquist frequencies (H/2, 0), (0, W/2) and
+    (H/2, W/2) of the 2-D DFT. Returns that share, averaged over images: 1 for a pure checkerboard,
+    close to 0 for smooth images. Needs even H and W.
+    """
+    if not isinstance(x, torch.Tensor) or not x.is_floating_point() or x.ndim != 4:
+        raise ValueError(f"expected a float tensor of images (N, C, H, W), got "
+                         f"{tuple(x.shape) if isinstance(x, torch.Tensor) else type(x).__name__}")
+    h, w = x.shape[-2:]
+    if h % 2 or w % 2:
+        raise ValueError(f"checkerboard_energy needs even height and width, got {h}×{w}")
+    x = x.double()
+    power = torch.fft.fft2(x - x.mean(dim=(-2, -1), keepdim=True)).abs() ** 2
+    nyquist = power[..., h // 2, 0] + power[..., 0, w // 2] + power[..., h // 2, w // 2]
+    total = power.sum(dim=(-2, -1)).clamp_min(1e-12)
+    return (nyquist / total).mean().item()

@@ -179,3 +179,83 @@ class LeNet(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.head(self.features(x))
+
+
+class ConvAutoencoder(nn.Module):
+    """The convolutional autoencoder of 04_conv_autoencoder (layer sizes from 03's arithmetic).
+
+    Encoder: two stride-2 convolutions (k=3, p=1) then a linear bottleneck of ``latent_dim``.
+    Decoder (``decoder=``): ``"transpose"`` uses stride-2 transposed convolutions, ``"resize"``
+    upsamples (``resize_mode`` "nearest" or "bilinear") and then convolves (Odena et al. 2016).
+    Shapes for the default 1×28×28 input and ``channels=(c1, c2)`` are in the comments; the decoder's
+    sizes are computed with ``course_utils.arithmetic`` and checked to give back the input size.
+    """
+
+    def __init__(self, latent_dim: int, decoder: str = "transpose", channels=(8, 16),
+                 input_shape=(1, 28, 28), resize_mode: str = "nearest"):
+        super().__init__()
+        from .arithmetic import conv_output_size, conv_transpose_output_size
+
+        if isinstance(latent_dim, bool) or not isinstance(latent_dim, int) or latent_dim < 1:
+            raise ValueError(f"latent_dim must be a positive int, got {latent_dim!r}")
+        if decoder not in ("transpose", "resize"):
+            raise ValueError(f"decoder must be 'transpose' or 'resize', got {decoder!r}")
+        if resize_mode not in ("nearest", "bilinear"):
+            raise ValueError(f"resize_mode must be 'nearest' or 'bilinear', got {resize_mode!r}")
+        if len(channels) != 2 or not all(isinstance(c, int) and c > 0 for c in channels):
+            raise ValueError(f"channels must be two positive ints (c1, c2), got {channels!r}")
+        self.input_shape, self.latent_dim, self.decoder_kind = tuple(input_shape), latent_dim, decoder
+        c0, h0, w0 = self.input_shape
+        c1, c2 = channels
+        # Encoder sizes: each stride-2 conv (k=3, p=1) halves, rounding up: 28 -> 14 -> 7.
+        h1, w1 = conv_output_size(h0, 3, 2, 1), conv_output_size(w0, 3, 2, 1)
+        h2, w2 = conv_output_size(h1, 3, 2, 1), conv_output_size(w1, 3, 2, 1)
+        self.code_shape = (c2, h2, w2)
+        self.encoder = nn.Sequential(
+            nn.Conv2d(c0, c1, 3, stride=2, padding=1), nn.ReLU(),  # (N, c1, 14, 14)
+            nn.Conv2d(c1, c2, 3, stride=2, padding=1), nn.ReLU(),  # (N, c2, 7, 7)
+            nn.Flatten(),                                          # (N, c2*7*7)
+            nn.Linear(c2 * h2 * w2, latent_dim),                   # (N, latent_dim)
+        )
+        if decoder == "transpose":
+            # output_padding picks the size among those a stride-2 transposed conv can reach.
+            op = [(a - conv_transpose_output_size(b, 3, 2, 1)) for a, b in ((h1, h2), (w1, w2), (h0, h1), (w0, w1))]
+            if not all(0 <= v < 2 for v in op):
+                raise ValueError(f"input size {h0}×{w0} cannot be mirrored by stride-2 transposed convolutions")
+            up1 = nn.ConvTranspose2d(c2, c1, 3, stride=2, padding=1, output_padding=(op[0], op[1]))  # (N, c1, 14, 14)
+            up2 = nn.ConvTranspose2d(c1, c0, 3, stride=2, padding=1, output_padding=(op[2], op[3]))  # (N, 1, 28, 28)
+            sizes = [(conv_transpose_output_size(h2, 3, 2, 1, output_padding=op[0]),
+                      conv_transpose_output_size(w2, 3, 2, 1, output_padding=op[1]))]
+            sizes.append((conv_transpose_output_size(sizes[0][0], 3, 2, 1, output_padding=op[2]),
+                          conv_transpose_output_size(sizes[0][1], 3, 2, 1, output_padding=op[3])))
+            layers = [up1, nn.ReLU(), up2]
+        else:
+            up1 = nn.Sequential(nn.Upsample(size=(h1, w1), mode=resize_mode),  # (N, c2, 14, 14)
+                                nn.Conv2d(c2, c1, 3, padding=1))              # (N, c1, 14, 14)
+            up2 = nn.Sequential(nn.Upsample(size=(h0, w0), mode=resize_mode),  # (N, c1, 28, 28)
+                                nn.Conv2d(c1, c0, 3, padding=1))              # (N, 1, 28, 28)
+            sizes = [(conv_output_size(h1, 3, 1, 1), conv_output_size(w1, 3, 1, 1)),
+                     (conv_output_size(h0, 3, 1, 1), conv_output_size(w0, 3, 1, 1))]
+            layers = [up1, nn.ReLU(), up2]
+        if sizes[-1] != (h0, w0):  # the decoder must give back the input's size
+            raise ValueError(f"decoder output {sizes[-1]} does not match the input size {(h0, w0)}")
+        self.decoder = nn.Sequential(
+            nn.Linear(latent_dim, c2 * h2 * w2), nn.ReLU(),  # (N, c2*7*7)
+            nn.Unflatten(1, self.code_shape),                # (N, c2, 7, 7)
+            *layers,                                         # (N, c1, 14, 14) then (N, 1, 28, 28)
+            nn.Sigmoid(),                                    # pixels in [0, 1]
+        )
+
+    def encode(self, x: torch.Tensor) -> torch.Tensor:
+        if x.ndim != 4 or tuple(x.shape[1:]) != self.input_shape:
+            raise ValueError(f"expected input of shape (N, {', '.join(map(str, self.input_shape))}), "
+                             f"got {tuple(x.shape)}")
+        return self.encoder(x)
+
+    def decode(self, z: torch.Tensor) -> torch.Tensor:
+        if z.ndim != 2 or z.shape[1] != self.latent_dim:
+            raise ValueError(f"expected codes of shape (N, {self.latent_dim}), got {tuple(z.shape)}")
+        return self.decoder(z)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.decode(self.encode(x))

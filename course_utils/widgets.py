@@ -105,34 +105,40 @@ def conv_explorer(i: int = 5, k: int = 3, s: int = 2, p: int = 1, transposed: bo
 
 
 @torch.inference_mode()
-def draw_latent_point(model, z1: float, z2: float, z_codes=None, labels=None):
-    """The image a 2-D VAE decodes at (z1, z2), beside the codes of real images with the point marked — 06_vae."""
-    if getattr(model, "latent_dim", None) != 2:
-        raise ValueError(f"draw_latent_point needs a model with latent_dim=2, got {getattr(model, 'latent_dim', None)}")
-    device = next(model.parameters()).device
-    x_hat = model.decode(torch.tensor([[z1, z2]], dtype=torch.float32, device=device))
-    fig, (ax_z, ax_x) = plt.subplots(1, 2, figsize=(7.5, 3.5))
-    if z_codes is not None:
-        z = z_codes.detach().cpu().numpy()
-        c = None if labels is None else labels.detach().cpu().numpy()
-        ax_z.scatter(z[:, 0], z[:, 1], c=c, cmap="tab10", s=3, alpha=0.5, vmin=-0.5, vmax=9.5)
-    ax_z.plot([z1], [z2], "k*", markersize=14)
-    ax_z.set_xlabel("$z_1$")
-    ax_z.set_ylabel("$z_2$")
-    ax_z.set_title("codes of test images; ★ = z")
-    ax_x.imshow(x_hat[0, 0].cpu().numpy(), cmap="gray", vmin=0, vmax=1)
-    ax_x.set_axis_off()
-    ax_x.set_title(f"decode(z), z = ({z1:.1f}, {z2:.1f})")
+def draw_latent_explorer(decode, z, labels, z1: float, z2: float, classes=None):
+    """The 2-D codes ``z`` coloured by label with a marker at (z1, z2), beside that point's decoding — 02, 06.
+
+    ``decode`` maps a (1, 2) CPU tensor of codes to an image (move it to the model's device inside).
+    """
+    from .plotting import plot_latent
+
+    z = torch.as_tensor(z)
+    if z.ndim != 2 or z.shape[1] != 2:
+        raise ValueError(f"the latent explorer needs 2-D codes of shape (N, 2), got {tuple(z.shape)}")
+    fig, (ax_z, ax_x) = plt.subplots(1, 2, figsize=(8.5, 3.8), gridspec_kw={"width_ratios": [1.4, 1]})
+    plot_latent(z, labels, ax=ax_z, classes=classes, title="codes of test images")
+    ax_z.plot([z1], [z2], marker="X", color="k", markersize=12, markeredgecolor="w")
+    x_hat = decode(torch.tensor([[float(z1), float(z2)]]))
+    ax_x.imshow(x_hat.reshape(x_hat.shape[-2], x_hat.shape[-1]).float().cpu().numpy(), cmap="gray",
+                vmin=0, vmax=1)
+    ax_x.set_title(f"decode(z) at z = ({z1:.2f}, {z2:.2f})")
+    ax_x.axis("off")
     fig.tight_layout()
+    plt.close(fig)  # shown once, by the caller
     return fig
 
 
-def latent_explorer(model, z_codes=None, labels=None, lim: float = 3.0):
-    """Two sliders over a 2-D VAE's latent space that redraw ``draw_latent_point`` — 06_vae."""
+def latent_explorer(decode, z, labels, classes=None):
+    """Two sliders that move a point in a 2-D latent space and redraw ``draw_latent_explorer`` — 02, 06."""
     import ipywidgets as w
 
-    def slider(name):
-        return w.FloatSlider(value=0.0, min=-lim, max=lim, step=0.1, description=name, continuous_update=False)
+    z = torch.as_tensor(z).detach().cpu()
+    lo, hi = z.min(0).values.tolist(), z.max(0).values.tolist()
+    mid = z.median(0).values.tolist()
 
-    return _interactive(lambda z1, z2: draw_latent_point(model, z1, z2, z_codes, labels),
-                        z1=slider("z1"), z2=slider("z2"))
+    def slider(name, i):
+        return w.FloatSlider(value=mid[i], min=lo[i], max=hi[i], step=(hi[i] - lo[i]) / 100,
+                             description=name, continuous_update=False)
+
+    return _interactive(lambda z1, z2: draw_latent_explorer(decode, z, labels, z1, z2, classes),
+                        z1=slider("z1", 0), z2=slider("z2", 1))

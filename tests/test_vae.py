@@ -163,14 +163,11 @@ def test_active_units_counts_varying_dimensions():
         active_units(torch.zeros(10))
 
 
-def test_draw_latent_point_returns_figure_and_checks_latent_dim():
+def test_latent_explorer_draws_a_vae_decoding():
     import matplotlib.pyplot as plt
 
-    from course_utils.widgets import draw_latent_point
+    from course_utils.widgets import draw_latent_explorer
 
     model = VAE(latent_dim=2, hidden=16)
-    fig = draw_latent_point(model, 0.5, -1.0, z_codes=torch.randn(20, 2), labels=torch.arange(20) % 10)
-    assert isinstance(fig, plt.Figure) and len(fig.axes) == 2
-    plt.close(fig)
-    with pytest.raises(ValueError, match="latent_dim=2"):
-        draw_latent_point(VAE(latent_dim=3, hidden=16), 0.0, 0.0)
+    fig = draw_latent_explorer(model.decode, torch.randn(20, 2), torch.arange(20) % 10, z1=0.5, z2=-1.0)
+    assert isinstance(fig, plt.Figure) and len(fig.axes) == 3  # codes (+ colour bar) and the decoding
