@@ -96,3 +96,14 @@ def test_load_or_train(tmp_path, monkeypatch):
     (tmp_path / "checkpoints" / "lin.pt").write_bytes(b"garbage")
     assert load_or_train(nn.Linear(3, 3), "lin", lambda: trained.append(5), profile="full") is False
     assert trained == [1, 3, 4, 5]
+
+
+def test_round_trip_with_batch_norm_buffers(tmp_path):
+    """0-dim buffers (BatchNorm's num_batches_tracked) are hashed and restored too."""
+    a = nn.Sequential(nn.Linear(3, 4), nn.BatchNorm1d(4))
+    a.train()
+    a(torch.randn(8, 3))
+    b = nn.Sequential(nn.Linear(3, 4), nn.BatchNorm1d(4))
+    load_checkpoint(b, save_checkpoint(a, tmp_path / "bn.pt"))
+    assert b[1].num_batches_tracked.item() == 1
+    assert torch.equal(a[1].running_mean, b[1].running_mean)
