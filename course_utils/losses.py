@@ -153,6 +153,8 @@ def contractive_objective(lam: float, exact: bool = False):
         rec = F.mse_loss(model.decode(z), x)
         return rec + lam * penalty, {"mse": rec.detach(), "jacobian": penalty.detach()}
 
+    return loss_fn
+
 
 def kl_normal(mu: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:
     """KL(N(mu, diag(exp(logvar))) ‖ N(0, I)) in nats, summed over the last axis: one value per sample (06_vae).

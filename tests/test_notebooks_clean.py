@@ -52,3 +52,14 @@ def test_badges_point_at_this_notebook_in_the_repository(path):
     assert f"https://mybinder.org/v2/gh/{owner_repo}/main?urlpath=lab/tree/{target}" in text
     for url in re.findall(r"https://(?:colab\.research\.google\.com/github|mybinder\.org/v2/gh)/([^/]+/[^/?]+)", text):
         assert url == owner_repo, f"badge points at {url}, README says {owner_repo}"
+
+
+def test_readme_badges_point_at_existing_notebooks_in_the_repository():
+    readme = (REPO / "README.md").read_text()
+    owner_repo = REPO_URL.group(1).removeprefix("https://github.com/")
+    targets = re.findall(r"colab\.research\.google\.com/github/([^/]+/[^/]+)/blob/main/([^)\s]+)", readme)
+    assert targets, "README has no Colab badges"
+    for repo, path in targets:
+        assert repo == owner_repo and (REPO / path).exists(), f"{repo}/{path}"
+    listed = {path for _, path in targets}
+    assert {p.relative_to(REPO).as_posix() for p in COURSE} <= listed, "every notebook is in the course map"
