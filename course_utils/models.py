@@ -200,7 +200,7 @@ class Generator(nn.Module):
     ReLU between them, and a sigmoid on the output so samples live where the data does.
     """
 
-    def __init__(self, latent_dim: int = 32, channels=(64, 32)):
+    def __init__(self, latent_dim: int = 64, channels=(64, 32)):
         super().__init__()
         if not isinstance(latent_dim, int) or latent_dim < 1:
             raise ValueError(f"latent_dim must be a positive int, got {latent_dim!r}")
@@ -226,7 +226,7 @@ class Discriminator(nn.Module):
     ``sigmoid(logit)`` is the probability that the image is real. Pixels are mapped to [-1, 1] first.
     """
 
-    def __init__(self, channels=(32, 64)):
+    def __init__(self, channels=(16, 32)):
         super().__init__()
         c1, c2 = channels
         self.net = nn.Sequential(

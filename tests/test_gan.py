@@ -116,3 +116,17 @@ def test_one_discriminator_step_lowers_its_loss():
     after = discriminator_loss(discriminator(x_real), discriminator(x_fake))[0]
     assert after < before
     assert before.item() == pytest.approx(2 * F.softplus(torch.tensor(0.0)).item(), abs=0.05)  # ≈ 2 log 2 at init
+
+
+def test_generator_checkpoint_round_trip(tmp_path):
+    """Batch norm keeps a 0-dim counter (num_batches_tracked): the checksum must handle it."""
+    from course_utils.checkpoints import load_checkpoint, save_checkpoint
+
+    torch.manual_seed(0)
+    generator = Generator(latent_dim=4, channels=(8, 4))
+    generator(torch.randn(3, 4))  # update the running statistics
+    path = save_checkpoint(generator.eval(), tmp_path / "g.pt", profile="quick")
+    restored = Generator(latent_dim=4, channels=(8, 4)).eval()
+    assert load_checkpoint(restored, path) == {"profile": "quick"}
+    z = torch.randn(2, 4)
+    torch.testing.assert_close(restored(z), generator(z))
