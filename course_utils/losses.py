@@ -208,3 +208,36 @@ def vae_objective(likelihood: str = "bernoulli", beta: float = 1.0, sigma: float
         return vae_loss(x_hat, x, mu, logvar, likelihood=likelihood, beta=beta, sigma=sigma)
 
     return loss_fn
+
+
+def _logits(t, name):
+    if not isinstance(t, torch.Tensor) or not t.is_floating_point():
+        raise TypeError(f"{name} must be a floating-point tensor of discriminator logits")
+    return t
+
+
+def discriminator_loss(real_logits: torch.Tensor, fake_logits: torch.Tensor):
+    """The discriminator's binary cross-entropy of 07_gan_contrast: real images labelled 1, fakes 0.
+
+    Takes logits (not probabilities): −mean log σ(real) − mean log(1 − σ(fake)), computed stably.
+    """
+    real_logits, fake_logits = _logits(real_logits, "real_logits"), _logits(fake_logits, "fake_logits")
+    real = F.binary_cross_entropy_with_logits(real_logits, torch.ones_like(real_logits))
+    fake = F.binary_cross_entropy_with_logits(fake_logits, torch.zeros_like(fake_logits))
+    return real + fake, {"d_real": real.detach(), "d_fake": fake.detach()}
+
+
+def generator_loss_saturating(fake_logits: torch.Tensor) -> torch.Tensor:
+    """mean log(1 − σ(l)): the minimax generator loss (Goodfellow et al., 2014), 07_gan_contrast.
+
+    Its gradient w.r.t. a logit is −σ(l)/N: it vanishes when the discriminator confidently rejects fakes.
+    """
+    return -F.softplus(_logits(fake_logits, "fake_logits")).mean()
+
+
+def generator_loss_non_saturating(fake_logits: torch.Tensor) -> torch.Tensor:
+    """−mean log σ(l): the non-saturating generator loss (Goodfellow et al., 2014), 07_gan_contrast.
+
+    Its gradient w.r.t. a logit is (σ(l) − 1)/N: largest exactly when the fakes are rejected.
+    """
+    return F.softplus(-_logits(fake_logits, "fake_logits")).mean()
