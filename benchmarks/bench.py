@@ -21,7 +21,6 @@ import time
 from pathlib import Path
 
 import torch
-import torch.nn.functional as F
 
 from course_utils.data import load_mnist
 from course_utils.device import get_device, set_seed
@@ -64,20 +63,28 @@ def model_factories():
 
 def gan_step(G, D, opt_g, opt_d, x, latent_dim):
     """One D update then one G update (non-saturating loss), as in 07_gan_contrast."""
-    n = len(x)
-    z = torch.randn(n, latent_dim, device=x.device)
-    fake = G(z)
-    ones, zeros = torch.ones(n, device=x.device), torch.zeros(n, device=x.device)
-    d_loss = F.binary_cross_entropy_with_logits(D(x).view(-1), ones) + \
-        F.binary_cross_entropy_with_logits(D(fake.detach()).view(-1), zeros)
+    from course_utils.losses import discriminator_loss, generator_loss_non_saturating
+
+    fake = G(torch.randn(len(x), latent_dim, device=x.device))
+    d_loss, _ = discriminator_loss(D(x), D(fake.detach()))
     opt_d.zero_grad(set_to_none=True)
     d_loss.backward()
     opt_d.step()
-    g_loss = F.binary_cross_entropy_with_logits(D(fake).view(-1), ones)
+    g_loss = generator_loss_non_saturating(D(fake))
     opt_g.zero_grad(set_to_none=True)
     g_loss.backward()
     opt_g.step()
     return d_loss.detach(), g_loss.detach()
+
+
+def make_gan(device):
+    """A fresh Generator/Discriminator pair with Adam(2e-4, β1 = 0.5) for each (Radford et al. 2016)."""
+    from course_utils.models import Discriminator, Generator
+
+    G, D = Generator().to(device), Discriminator().to(device)
+    opt_g = torch.optim.Adam(G.parameters(), 2e-4, betas=(0.5, 0.999))
+    opt_d = torch.optim.Adam(D.parameters(), 2e-4, betas=(0.5, 0.999))
+    return G, D, opt_g, opt_d
 
 
 # --- the two pipelines -------------------------------------------------------------------------------
@@ -88,11 +95,7 @@ def tutorial_epochs(make_model, loss_fn, root, batch_size, epochs, device, name)
     ds = datasets.MNIST(str(root), train=True, download=False, transform=transforms.ToTensor())
     loader = DataLoader(ds, batch_size=batch_size, shuffle=True, num_workers=0)
     if name == "dcgan":
-        from course_utils.models import Discriminator, Generator
-
-        G, D = Generator().to(device), Discriminator().to(device)
-        opt_g = torch.optim.Adam(G.parameters(), 2e-4, betas=(0.5, 0.999))
-        opt_d = torch.optim.Adam(D.parameters(), 2e-4, betas=(0.5, 0.999))
+        G, D, opt_g, opt_d = make_gan(device)
         start = time.perf_counter()
         for _ in range(epochs):
             for x, _ in loader:
@@ -118,11 +121,7 @@ def course_epochs(make_model, loss_fn, x, batch_size, epochs, device, name):
     from course_utils.data import batches
 
     if name == "dcgan":
-        from course_utils.models import Discriminator, Generator
-
-        G, D = Generator().to(device), Discriminator().to(device)
-        opt_g = torch.optim.Adam(G.parameters(), 2e-4, betas=(0.5, 0.999))
-        opt_d = torch.optim.Adam(D.parameters(), 2e-4, betas=(0.5, 0.999))
+        G, D, opt_g, opt_d = make_gan(device)
         start = time.perf_counter()
         for _ in range(epochs):
             total = torch.zeros(2, device=device)
