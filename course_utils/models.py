@@ -21,6 +21,11 @@ def _activation(name: str) -> nn.Module:
     return _ACTIVATIONS[name]()
 
 
+def _check_latent_dim(latent_dim) -> None:
+    if isinstance(latent_dim, bool) or not isinstance(latent_dim, int) or latent_dim < 1:
+        raise ValueError(f"latent_dim must be a positive int, got {latent_dim!r}")
+
+
 def _mlp(sizes, activation, last_activation=None):
     layers = []
     for i, (a, b) in enumerate(zip(sizes[:-1], sizes[1:])):
@@ -44,8 +49,7 @@ class MLPAutoencoder(nn.Module):
     def __init__(self, latent_dim: int, hidden=(256,), input_shape=(1, 28, 28), activation: str = "relu",
                  output_activation: str = "sigmoid", code_activation: str = "identity"):
         super().__init__()
-        if not isinstance(latent_dim, int) or latent_dim < 1:
-            raise ValueError(f"latent_dim must be a positive int, got {latent_dim!r}")
+        _check_latent_dim(latent_dim)
         self.input_shape = tuple(input_shape)
         self.latent_dim = latent_dim
         n = math.prod(self.input_shape)
@@ -103,8 +107,7 @@ class VAE(_GaussianEncoderVAE):
 
     def __init__(self, latent_dim: int = 20, hidden=400, input_shape=(1, 28, 28)):
         super().__init__()
-        if not isinstance(latent_dim, int) or latent_dim < 1:
-            raise ValueError(f"latent_dim must be a positive int, got {latent_dim!r}")
+        _check_latent_dim(latent_dim)
         hidden = (hidden,) if isinstance(hidden, int) else tuple(hidden)
         if not hidden or any(not isinstance(h, int) or h < 1 for h in hidden):
             raise ValueError(f"hidden must be a positive int or a tuple of them, got {hidden!r}")
@@ -131,8 +134,7 @@ class ConvVAE(_GaussianEncoderVAE):
 
     def __init__(self, latent_dim: int = 16, channels=(32, 64)):
         super().__init__()
-        if not isinstance(latent_dim, int) or latent_dim < 1:
-            raise ValueError(f"latent_dim must be a positive int, got {latent_dim!r}")
+        _check_latent_dim(latent_dim)
         c1, c2 = channels
         self.latent_dim = latent_dim
         self.input_shape = (1, 28, 28)
@@ -196,8 +198,7 @@ class ConvAutoencoder(nn.Module):
         super().__init__()
         from .arithmetic import conv_output_size, conv_transpose_output_size
 
-        if isinstance(latent_dim, bool) or not isinstance(latent_dim, int) or latent_dim < 1:
-            raise ValueError(f"latent_dim must be a positive int, got {latent_dim!r}")
+        _check_latent_dim(latent_dim)
         if decoder not in ("transpose", "resize"):
             raise ValueError(f"decoder must be 'transpose' or 'resize', got {decoder!r}")
         if resize_mode not in ("nearest", "bilinear"):
@@ -282,8 +283,7 @@ class Generator(nn.Module):
 
     def __init__(self, latent_dim: int = 64, channels=(64, 32)):
         super().__init__()
-        if not isinstance(latent_dim, int) or latent_dim < 1:
-            raise ValueError(f"latent_dim must be a positive int, got {latent_dim!r}")
+        _check_latent_dim(latent_dim)
         c1, c2 = channels
         self.latent_dim = latent_dim
         self.net = nn.Sequential(
