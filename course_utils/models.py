@@ -26,6 +26,12 @@ def _check_latent_dim(latent_dim) -> None:
         raise ValueError(f"latent_dim must be a positive int, got {latent_dim!r}")
 
 
+def _check_shape(t: torch.Tensor, shape, what: str) -> None:
+    """Raise unless ``t`` is a batch (N, *shape), naming ``what`` it should be (input, codes, …)."""
+    if tuple(t.shape[1:]) != tuple(shape) or t.ndim != len(shape) + 1:
+        raise ValueError(f"expected {what} of shape (N, {', '.join(map(str, shape))}), got {tuple(t.shape)}")
+
+
 def _mlp(sizes, activation, last_activation=None):
     layers = []
     for i, (a, b) in enumerate(zip(sizes[:-1], sizes[1:])):
@@ -58,14 +64,11 @@ class MLPAutoencoder(nn.Module):
         self.decoder = _mlp((latent_dim, *hidden[::-1], n), activation, output_activation)
 
     def encode(self, x: torch.Tensor) -> torch.Tensor:
-        if tuple(x.shape[1:]) != self.input_shape:
-            raise ValueError(f"expected input of shape (N, {', '.join(map(str, self.input_shape))}), "
-                             f"got {tuple(x.shape)}")
+        _check_shape(x, self.input_shape, "input")
         return self.encoder(x.flatten(1))
 
     def decode(self, z: torch.Tensor) -> torch.Tensor:
-        if z.ndim != 2 or z.shape[1] != self.latent_dim:
-            raise ValueError(f"expected codes of shape (N, {self.latent_dim}), got {tuple(z.shape)}")
+        _check_shape(z, (self.latent_dim,), "codes")
         return self.decoder(z).view(-1, *self.input_shape)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -87,15 +90,6 @@ class _GaussianEncoderVAE(nn.Module):
         """(x_hat, mu, logvar): x_hat decodes one sample z ~ q(z|x) (in eval mode too)."""
         mu, logvar = self.encode(x)
         return self.decode(self.reparameterize(mu, logvar)), mu, logvar
-
-    def _check_x(self, x):
-        if tuple(x.shape[1:]) != tuple(self.input_shape):
-            raise ValueError(f"expected input of shape (N, {', '.join(map(str, self.input_shape))}), "
-                             f"got {tuple(x.shape)}")
-
-    def _check_z(self, z):
-        if z.ndim != 2 or z.shape[1] != self.latent_dim:
-            raise ValueError(f"expected codes of shape (N, {self.latent_dim}), got {tuple(z.shape)}")
 
 
 class VAE(_GaussianEncoderVAE):
@@ -120,12 +114,12 @@ class VAE(_GaussianEncoderVAE):
         self.decoder = _mlp((latent_dim, *hidden[::-1], n), "relu", "sigmoid")
 
     def encode(self, x: torch.Tensor):
-        self._check_x(x)
+        _check_shape(x, self.input_shape, "input")
         h = self.encoder(x.flatten(1))
         return self.to_mu(h), self.to_logvar(h)
 
     def decode(self, z: torch.Tensor) -> torch.Tensor:
-        self._check_z(z)
+        _check_shape(z, (self.latent_dim,), "codes")
         return self.decoder(z).view(-1, *self.input_shape)
 
 
@@ -150,12 +144,12 @@ class ConvVAE(_GaussianEncoderVAE):
             nn.ConvTranspose2d(c1, 1, 4, stride=2, padding=1), nn.Sigmoid())  # 14 → 28
 
     def encode(self, x: torch.Tensor):
-        self._check_x(x)
+        _check_shape(x, self.input_shape, "input")
         h = self.encoder(x)
         return self.to_mu(h), self.to_logvar(h)
 
     def decode(self, z: torch.Tensor) -> torch.Tensor:
-        self._check_z(z)
+        _check_shape(z, (self.latent_dim,), "codes")
         return self.decoder(z)
 
 
@@ -175,8 +169,7 @@ class LeNet(nn.Module):
         self.head = nn.Linear(128, n_classes)
 
     def features(self, x: torch.Tensor) -> torch.Tensor:
-        if x.ndim != 4 or tuple(x.shape[1:]) != (1, 28, 28):
-            raise ValueError(f"expected images of shape (N, 1, 28, 28), got {tuple(x.shape)}")
+        _check_shape(x, (1, 28, 28), "images")
         return self.body(x)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -248,14 +241,11 @@ class ConvAutoencoder(nn.Module):
         )
 
     def encode(self, x: torch.Tensor) -> torch.Tensor:
-        if x.ndim != 4 or tuple(x.shape[1:]) != self.input_shape:
-            raise ValueError(f"expected input of shape (N, {', '.join(map(str, self.input_shape))}), "
-                             f"got {tuple(x.shape)}")
+        _check_shape(x, self.input_shape, "input")
         return self.encoder(x)
 
     def decode(self, z: torch.Tensor) -> torch.Tensor:
-        if z.ndim != 2 or z.shape[1] != self.latent_dim:
-            raise ValueError(f"expected codes of shape (N, {self.latent_dim}), got {tuple(z.shape)}")
+        _check_shape(z, (self.latent_dim,), "codes")
         return self.decoder(z)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -294,8 +284,7 @@ class Generator(nn.Module):
         _dcgan_init(self)
 
     def forward(self, z: torch.Tensor) -> torch.Tensor:
-        if z.ndim != 2 or z.shape[1] != self.latent_dim:
-            raise ValueError(f"expected noise of shape (N, {self.latent_dim}), got {tuple(z.shape)}")
+        _check_shape(z, (self.latent_dim,), "noise")
         return self.net(z)
 
 
@@ -316,6 +305,5 @@ class Discriminator(nn.Module):
         _dcgan_init(self)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        if x.ndim != 4 or tuple(x.shape[1:]) != (1, 28, 28):
-            raise ValueError(f"expected images of shape (N, 1, 28, 28), got {tuple(x.shape)}")
+        _check_shape(x, (1, 28, 28), "images")
         return self.net(2 * x - 1).squeeze(1)
