@@ -8,6 +8,8 @@ and 8.
 
 from __future__ import annotations
 
+import io
+
 import matplotlib.pyplot as plt
 import torch
 
@@ -25,23 +27,31 @@ def draw_pca_reconstructions(pca_full, x, k: int, n: int = 8):
                        title=f"k = {k} components keep {share:.1%} of the variance (of the first {pca_full.k})")
 
 
-def _interactive(draw, **controls):
-    import ipywidgets as w
-    from IPython.display import display
+def _png(fig) -> bytes:
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", bbox_inches="tight")
+    plt.close(fig)
+    return buf.getvalue()
 
-    out = w.Output()
+
+def _interactive(draw, **controls):
+    """The controls above an Image widget that shows ``draw(**values)``, redrawn on every change.
+
+    An Image widget, not an Output widget: headless runners (papermill, nbclient) emulate Output
+    widgets by sending messages on the kernel's shell channel while they wait for the cell's reply,
+    which now and then hangs the run for good (jupyter/nbclient#312).
+    """
+    import ipywidgets as w
+
+    image = w.Image(format="png")
 
     def update(change=None):
-        with out:
-            out.clear_output(wait=True)
-            fig = draw(**{name: c.value for name, c in controls.items()})
-            display(fig)
-            plt.close(fig)
+        image.value = _png(draw(**{name: c.value for name, c in controls.items()}))
 
     for c in controls.values():
         c.observe(update, names="value")
     update()
-    return w.VBox([*controls.values(), out])
+    return w.VBox([*controls.values(), image])
 
 
 def pca_slider(pca_full, x, n: int = 8, k: int = 10):

@@ -122,14 +122,14 @@ def _browser(playwright):
 
 
 def _widget_image_changes(page, move, label: str):
-    """Image src inside the widget's output before and after ``move()``; they must differ."""
-    out = page.locator(".widget-output img, .jupyter-widgets-output-area img").last
+    """Source of the widget's image before and after ``move()``; they must differ."""
+    out = page.locator("img.widget-image").last
     out.wait_for(timeout=60_000)
     before = out.get_attribute("src")
     move()
     deadline = time.time() + 60
     while time.time() < deadline:
-        after = page.locator(".widget-output img, .jupyter-widgets-output-area img").last.get_attribute("src")
+        after = page.locator("img.widget-image").last.get_attribute("src")
         if after and after != before:
             return
         time.sleep(0.5)

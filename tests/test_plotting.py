@@ -61,6 +61,9 @@ def test_pca_slider_builds_a_widget():
 
     x = torch.rand(30, 1, 28, 28)
     box = pca_slider(fit_pca(x, 10), x, n=3, k=2)
-    slider = box.children[0]
+    slider, image = box.children
     assert slider.value == 2 and slider.max == 10
-    slider.value = 7  # redraws without error
+    first = bytes(image.value)
+    assert first.startswith(b"\x89PNG")
+    slider.value = 7  # redraws the image
+    assert bytes(image.value).startswith(b"\x89PNG") and bytes(image.value) != first
