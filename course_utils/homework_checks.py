@@ -4,91 +4,18 @@ Each checker runs the student's function on fixed and random inputs, compares it
 reference (PyTorch, autograd, scikit-learn, or the course's own tested functions) and prints one
 line per check: ``✔ …`` or ``✘ …`` with what was expected and what came back. A function that still
 raises ``NotImplementedError`` is reported as "not attempted yet" (no error, so a fresh student
-notebook runs through); any failed check raises ``HomeworkCheckFailed`` at the end.
+notebook runs through); any failed check raises ``HomeworkCheckFailed`` at the end. The shared
+machinery (``run_cases``, ``compare``, ``forbid``) is in ``checks``.
 """
 
 from __future__ import annotations
 
-import contextlib
 import numbers
-from unittest import mock
 
 import torch
 import torch.nn.functional as F
 
-from .checks import _fmt
-
-
-class HomeworkCheckFailed(AssertionError):
-    """At least one check of a homework task failed (the ✘ lines above say which)."""
-
-
-class ForbiddenCall(RuntimeError):
-    """The student's function called something the task asks to build by hand."""
-
-
-def _run(task: str, cases) -> bool | None:
-    """Run ``(label, case)`` pairs; ``case()`` returns None if fine, else what went wrong."""
-    total = failed = 0
-    for label, case in cases:
-        total += 1
-        try:
-            problem = case()
-        except NotImplementedError:
-            if total == 1:
-                print(f"○ {task}: not attempted yet — replace `raise NotImplementedError()` with your "
-                      f"code, then run this cell again")
-                return None
-            problem = "your function raised NotImplementedError"
-        except ForbiddenCall as e:
-            problem = str(e)
-        except Exception as e:  # the student's code failed: say how, without a traceback wall
-            first = (str(e).strip().splitlines() or [""])[0][:200]
-            problem = f"your function raised {type(e).__name__}: {first}"
-        label = label() if callable(label) else label
-        if problem:
-            failed += 1
-            print(f"✘ {label}: {problem}")
-        else:
-            print(f"✔ {label}")
-    if failed:
-        raise HomeworkCheckFailed(f"{task}: {failed} of {total} checks failed (see the ✘ lines above)")
-    return True
-
-
-def _compare(got, expected: torch.Tensor, rtol=1e-4, atol=1e-6) -> str | None:
-    """None if the tensor ``got`` matches ``expected`` (shape and values), else a one-line description."""
-    if not isinstance(got, torch.Tensor):
-        return f"expected a tensor, got {type(got).__name__}"
-    got = got.detach().cpu().to(expected.dtype)
-    if got.numel() == 1 and expected.numel() == 1:
-        got = got.reshape(expected.shape)
-    if got.shape != expected.shape:
-        return f"expected shape {tuple(expected.shape)}, got {tuple(got.shape)}"
-    if not torch.isfinite(got).all():
-        return "the result contains NaN or infinite values"
-    excess = (got - expected).abs() - (atol + rtol * expected.abs())
-    if (excess <= 0).all():
-        return None
-    if expected.numel() == 1:
-        return f"expected {_fmt(expected.item())}, got {_fmt(got.item())}"
-    at = tuple(int(i) for i in torch.unravel_index(excess.argmax(), expected.shape))
-    wrong = int((excess > 0).sum())
-    return (f"{wrong} of {expected.numel()} entries differ, e.g. at {at}: expected "
-            f"{_fmt(expected[at].item())}, got {_fmt(got[at].item())}")
-
-
-@contextlib.contextmanager
-def _forbid(what: str, hint: str, targets):
-    """Make each ``(owner, attribute)`` in ``targets`` raise ForbiddenCall while inside the block."""
-    def refuse(*args, **kwargs):
-        raise ForbiddenCall(f"your function calls {what}; {hint}")
-
-    with contextlib.ExitStack() as stack:
-        for owner, name in targets:
-            stack.enter_context(mock.patch.object(owner, name, refuse))
-        yield
-
+from .checks import compare, forbid, run_cases
 
 # ---------------------------------------------------------------- hw1: regularizers
 
@@ -102,7 +29,7 @@ def check_kl_sparsity(fn, seed: int = 0) -> bool | None:
     rho_rand = 0.02 + 0.3 * torch.rand((), generator=g, dtype=torch.float64).item()
 
     def value(rho, rho_hat):
-        return lambda: _compare(fn(rho, rho_hat.clone()), kl_sparsity(rho, rho_hat).detach())
+        return lambda: compare(fn(rho, rho_hat.clone()), kl_sparsity(rho, rho_hat).detach())
 
     def gradient():
         mine = rand.clone().requires_grad_(True)
@@ -112,9 +39,9 @@ def check_kl_sparsity(fn, seed: int = 0) -> bool | None:
         (got,) = torch.autograd.grad(out.sum(), mine)
         ref = rand.clone().requires_grad_(True)
         (expected,) = torch.autograd.grad(kl_sparsity(rho_rand, ref).sum(), ref)
-        return _compare(got, expected)
+        return compare(got, expected)
 
-    return _run("kl_sparsity", [
+    return run_cases("kl_sparsity", [
         ("ρ = 0.05, five fixed activations ρ̂", value(0.05, fixed)),
         ("zero penalty when every ρ̂_j equals ρ", value(0.1, torch.full((8,), 0.1))),
         (f"64 random ρ̂ in (0.01, 0.99), ρ = {rho_rand:.3f} (seed {seed})", value(rho_rand, rand)),
@@ -140,12 +67,12 @@ def check_contractive_penalty(fn, seed: int = 0) -> bool | None:
     x, weight, bias, h = _sigmoid_layer(20, 12, 16, g, torch.float64)
 
     def value(h, w):
-        return lambda: _compare(fn(h.clone(), w.clone()), contractive_penalty(h, w).detach())
+        return lambda: compare(fn(h.clone(), w.clone()), contractive_penalty(h, w).detach())
 
     def against_autograd():
         encoder = lambda inp: torch.sigmoid(inp @ weight.T + bias)
         expected = torch.as_tensor(jacobian_frobenius(encoder, x), dtype=torch.float64)
-        return _compare(fn(h.clone(), weight.clone()), expected)
+        return compare(fn(h.clone(), weight.clone()), expected)
 
     def gradient():
         w = weight.clone().requires_grad_(True)
@@ -155,9 +82,9 @@ def check_contractive_penalty(fn, seed: int = 0) -> bool | None:
         (got,) = torch.autograd.grad(out.sum(), w)
         w_ref = weight.clone().requires_grad_(True)
         (expected,) = torch.autograd.grad(contractive_penalty(torch.sigmoid(x @ w_ref.T + bias), w_ref), w_ref)
-        return _compare(got, expected)
+        return compare(got, expected)
 
-    return _run("contractive_penalty", [
+    return run_cases("contractive_penalty", [
         ("three fixed codes h, a fixed 2×3 weight", value(h_fixed, w_fixed)),
         (f"random sigmoid layer 20 → 12, batch of 16 (seed {seed})", value(h, weight)),
         ("equals the squared Frobenius norm of the Jacobian from autograd", against_autograd),
@@ -180,9 +107,9 @@ def check_jacobian_penalty(fn, seed: int = 0) -> bool | None:
     images = torch.rand(3, 1, 28, 28, generator=g)
 
     def value(encoder, inp):
-        return lambda: _compare(fn(encoder, inp.clone()), jacobian_frobenius(encoder, inp).detach())
+        return lambda: compare(fn(encoder, inp.clone()), jacobian_frobenius(encoder, inp).detach())
 
-    return _run("jacobian_penalty", [
+    return run_cases("jacobian_penalty", [
         (f"a sigmoid layer 10 → 6, batch of 5 (seed {seed})", value(layer, x)),
         ("a two-layer tanh network 10 → 16 → 3 (not a single layer)", value(mlp, x)),
         ("the encoder of an MLPAutoencoder on three 28×28 images", value(ae.encode, images)),
@@ -227,7 +154,7 @@ def check_transposed_size(fn, seed: int = 0, n_random: int = 200) -> bool | None
             return None if not wrong else f"{wrong} of {len(settings)} wrong, e.g. {first}"
         return case
 
-    return _run("transposed_output_size", [
+    return run_cases("transposed_output_size", [
         (f"{len(fixed)} fixed settings", sizes(fixed)),
         (f"{n_random} random settings (seed {seed})", sizes(_random_settings(g, n_random, max_i=32, max_k=7))),
     ])
@@ -236,14 +163,14 @@ def check_transposed_size(fn, seed: int = 0, n_random: int = 200) -> bool | None
 def check_zero_insertion(fn, seed: int = 0, n_random: int = 40) -> bool | None:
     """hw2: ``fn(x, weight, stride, padding, output_padding)`` on (H, W) tensors against ``F.conv_transpose2d``."""
     g = torch.Generator().manual_seed(seed)
-    forbidden = lambda: _forbid("conv_transpose2d", "build the result from zeros and a plain convolution (F.conv2d)",
+    forbidden = lambda: forbid("conv_transpose2d", "build the result from zeros and a plain convolution (F.conv2d)",
                         [(F, "conv_transpose2d"), (torch, "conv_transpose2d")])
 
     def one(x, weight, s=1, p=0, op=0):
         expected = _pytorch_transposed(x, weight, s, p, op)
         with forbidden():
             got = fn(x.clone(), weight.clone(), s, p, op)
-        problem = _compare(got, expected, rtol=1e-4, atol=1e-4)
+        problem = compare(got, expected, rtol=1e-4, atol=1e-4)
         return problem and f"stride={s}, padding={p}, output_padding={op}, x {tuple(x.shape)}, " \
                            f"weight {tuple(weight.shape)}: {problem}"
 
@@ -259,7 +186,7 @@ def check_zero_insertion(fn, seed: int = 0, n_random: int = 40) -> bool | None:
 
     x = torch.arange(1.0, 10.0).reshape(3, 3)
     kernel = torch.tensor([[1.0, 2.0], [3.0, 4.0]])
-    return _run("transposed_conv_by_zero_insertion", [
+    return run_cases("transposed_conv_by_zero_insertion", [
         ("stride 1, no padding (3×3 input, 2×2 kernel)", lambda: one(x, kernel)),
         ("stride 2: zeros between the input pixels", lambda: one(x, kernel, s=2)),
         ("stride 2, padding 1, output_padding 1", lambda: one(x, torch.ones(3, 3), s=2, p=1, op=1)),
@@ -284,17 +211,17 @@ def check_anomaly_score(fn, seed: int = 0) -> bool | None:
         expected = ((model(x) - x) ** 2).flatten(1).mean(1)
 
     def values():
-        return _compare(fn(model, x.clone()), expected, rtol=1e-4, atol=1e-7)
+        return compare(fn(model, x.clone()), expected, rtol=1e-4, atol=1e-7)
 
     def batch_independent():
-        return _compare(fn(model, x[:4].clone()), expected[:4], rtol=1e-4, atol=1e-7)
+        return compare(fn(model, x[:4].clone()), expected[:4], rtol=1e-4, atol=1e-7)
 
     def no_graph():
         out = fn(model, x.clone())
         return ("the scores still carry an autograd graph: compute them under torch.inference_mode() "
                 "(or torch.no_grad())") if isinstance(out, torch.Tensor) and out.requires_grad else None
 
-    return _run("anomaly_score", [
+    return run_cases("anomaly_score", [
         (f"one score per image for 9 random images (seed {seed})", values),
         ("each image's score does not depend on the rest of the batch", batch_independent),
         ("no autograd graph kept (scoring needs no gradients)", no_graph),
@@ -318,7 +245,7 @@ def check_threshold(fn, seed: int = 0) -> bool | None:
             return None
         return case
 
-    return _run("threshold", [(f"false-alarm rate {r} on {n} random scores (seed {seed})", rate(n, r))
+    return run_cases("threshold", [(f"false-alarm rate {r} on {n} random scores (seed {seed})", rate(n, r))
                               for n, r in ((1000, 0.05), (500, 0.01), (200, 0.2), (1001, 0.1))])
 
 
@@ -354,7 +281,7 @@ def check_anomaly_auroc(score_fn, model, x_normal, x_anomalous, *, at_least: flo
             return "no AUROC: the scores above are wrong"
         return None if result["auroc"] > baseline else f"not better than the baseline's AUROC {baseline:.4f}"
 
-    ok = _run("anomaly_auroc", [
+    ok = run_cases("anomaly_auroc", [
         (f"one score per image for {len(x_normal):,} normal and {len(x_anomalous):,} anomalous images", scores),
         (lambda: f"AUROC = {result['auroc']:.4f} (bound: at least {at_least})" if "auroc" in result
          else "AUROC", bound),
