@@ -37,41 +37,106 @@ def _fmt(v) -> str:
     return str(v)
 
 
+_OPS = {"<": lambda v, b: v < b, ">": lambda v, b: v > b, "≤": lambda v, b: v <= b,
+        "≥": lambda v, b: v >= b, "==": lambda v, b: v == b}
+
+
+def _holds(value, bounds: dict) -> bool:
+    if isinstance(value, float) and math.isnan(value):
+        return False
+    return all(_OPS[op](value, b) for op, b in bounds.items())
+
+
+def _plain(value):
+    if hasattr(value, "item"):
+        value = value.item()
+    return value
+
+
+def record_only() -> bool:
+    """True when env ``COURSE_CHECKS_RECORD_ONLY=1``: failed claims are recorded, not raised (the sweep)."""
+    return os.environ.get("COURSE_CHECKS_RECORD_ONLY", "") not in ("", "0")
+
+
 def check(name: str, value, *, less_than=None, greater_than=None, at_most=None, at_least=None,
-          detail: str = ""):
+          detail: str = "", control=None, control_label: str = "", identity: bool = False):
     """Assert a measured ``value`` against bounds; print ``✔ name: value (bound)``; return ``value``.
 
     Give one or more of ``less_than``, ``greater_than``, ``at_most``, ``at_least``. With no bound a
     boolean value must be True. ``detail`` is printed after the result (e.g. the baseline measured).
+
+    Two kinds of claim:
+
+    * ``identity=True``: a formula equals a reference (to ~1e-5); it may hold by construction.
+    * otherwise an *empirical* claim, an outcome of training or data. It must come with its
+      **negative control**: ``control`` is the same measurement on a case where the claim is false
+      (an untrained model, PCA's basis, shuffled codes, a non-learned baseline), named by
+      ``control_label``. The control must land on the other side of the bound, or the check could
+      not have failed and ``ClaimFailed`` is raised.
+
+    With env ``COURSE_CHECKS_RECORD_ONLY=1`` (the robustness sweep) a failed claim is recorded and
+    printed with ✘ but not raised, so that every later claim is still measured.
     """
-    if hasattr(value, "item"):
-        value = value.item()
+    value = _plain(value)
     bounds = {"<": less_than, ">": greater_than, "≤": at_most, "≥": at_least}
-    bounds = {op: b for op, b in bounds.items() if b is not None}
+    bounds = {op: _plain(b) for op, b in bounds.items() if b is not None}
     if not bounds:
         if not isinstance(value, bool):
             raise TypeError(f"check({name!r}): give a bound (less_than=, greater_than=, at_most=, "
                             f"at_least=) or a boolean value")
         bounds = {"==": True}
-    if isinstance(value, float) and math.isnan(value):
-        ok = False
-    else:
-        tests = {"<": lambda b: value < b, ">": lambda b: value > b, "≤": lambda b: value <= b,
-                 "≥": lambda b: value >= b, "==": lambda b: value == b}
-        ok = all(tests[op](b) for op, b in bounds.items())
+    if identity and control is not None:
+        raise TypeError(f"check({name!r}): an identity check takes no control")
+    if not identity and control is None:
+        raise TypeError(f"check({name!r}): an empirical claim needs its negative control: pass control= "
+                        f"(the same measurement where the claim is false) and control_label=, or "
+                        f"identity=True for a formula checked against a reference")
+    control = _plain(control)
+    ok = _holds(value, bounds)
+    control_ok = None if control is None else not _holds(control, bounds)  # the control must fail the bound
     bound_text = " and ".join(f"{op} {_fmt(b)}" for op, b in bounds.items())
     record = {"name": name, "value": value if isinstance(value, bool | int | float) else str(value),
-              "bound": bound_text, "passed": bool(ok), "detail": detail}
+              "bound": bound_text, "bounds": {op: b for op, b in bounds.items() if not isinstance(b, bool)},
+              "passed": bool(ok and control_ok is not False), "detail": detail,
+              "kind": "identity" if identity else "empirical",
+              "control": control if isinstance(control, bool | int | float | None) else str(control),
+              "control_label": control_label, "control_fails_bound": control_ok}
     RESULTS.append(record)
     path = os.environ.get("COURSE_CHECKS_FILE")
     if path:
         with open(path, "a", encoding="utf-8") as f:
             f.write(json.dumps(record) + "\n")
-    line = f"{name}: {_fmt(value)} (expected {bound_text})" + (f" — {detail}" if detail else "")
+    line = f"{name}: {_fmt(value)} (expected {bound_text})"
+    if control is not None:
+        line += f"; control, {control_label or 'negative control'}: {_fmt(control)}"
+    line += f" — {detail}" if detail else ""
     if not ok:
-        raise ClaimFailed(f"✘ {line}: the measurement does not support the claim")
-    print(f"✔ {line}")
-    return value
+        problem = f"✘ {line}: the measurement does not support the claim"
+    elif control_ok is False:
+        problem = f"✘ {line}: the negative control passes the bound too, so the check cannot discriminate"
+    else:
+        print(f"✔ {line}")
+        return value
+    if record_only():
+        print(problem + " (recorded; COURSE_CHECKS_RECORD_ONLY is set)")
+        return value
+    raise ClaimFailed(problem)
+
+
+def margin(record: dict) -> float | None:
+    """How far a recorded value is inside its bounds (negative: outside), relative to the bound's size.
+
+    For ``v < b`` it is ``(b - v) / |b|`` (``b - v`` when ``b == 0``), the smallest over the record's
+    bounds; None for boolean claims.
+    """
+    value = record["value"]
+    if isinstance(value, bool) or not isinstance(value, int | float) or not record.get("bounds"):
+        return None
+    out = []
+    for op, b in record["bounds"].items():
+        scale = abs(b) or 1.0
+        out.append(((b - value) if op in ("<", "≤") else (value - b)) / scale)
+    return min(out)
 
 
 # ---------------------------------------------------------------- homework checks
