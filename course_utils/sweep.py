@@ -99,7 +99,7 @@ def write_report(result: dict, out: Path) -> None:
             if controls and all(isinstance(v, int | float) and not isinstance(v, bool) for v in controls):
                 ctrl = f"{format_value(min(controls))}…{format_value(max(controls))}" if len(set(controls)) > 1 else format_value(controls[0])
                 ctrl += f" ({c['control_label']})" if c["control_label"] else ""
-            wm = "—" if c["worst_margin"] is None else f"{c['worst_margin']:+.2f}"
+            wm = "—" if c["worst_margin"] is None else f"{c['worst_margin']:+.2g}"
             lines.append(f"| `{c['name']}` | {c['kind'] or '?'} | {c['bound']} | {vals} | {ctrl} | {wm} | "
                          f"{'✔' if c['all_passed'] else '✘'} |")
         lines.append("")
