@@ -40,7 +40,7 @@ def test_sweep_records_every_claim_of_every_run_even_after_a_failure(tmp_path, c
     assert later["all_passed"] and later["kind"] == "identity" and len(later["values"]) == 4
     md = (out / "robustness.md").read_text()
     assert "1 of 2 claims pass in every run" in md
-    assert "| `seedy-claim` | empirical | < 0.8 | 0.5 | ✘ 0.8 | 0.55 | ✘ 0.85 | 1 (untrained) | -0.062 | ✘ |" in md
+    assert "| `seedy-claim` | empirical | < 0.8 | 0.5 | ✘ 0.8 | 0.55 | ✘ 0.85 | 1 (untrained) | -0.063 | ✘ |" in md
 
     # combining two sweeps gives the same claims as one
     assert combine([out, out / "robustness.json"], out=tmp_path / "both")["claims"][0]["values"] == seedy["values"]
