@@ -29,6 +29,7 @@ MAX_KERNEL = 6
 OUT = 32  # the decoder's output size
 MAX_PARAMS = 40_000
 MAX_LINEAR_OUT = 1024
+MAX_START = 8  # the first transposed convolution's input is at most MAX_START × MAX_START
 MSE_RATIO_AT_MOST = 0.5  # test MSE relative to predicting the mean training image (the control)
 FORBIDDEN_MODULES = (nn.Upsample, nn.UpsamplingNearest2d, nn.UpsamplingBilinear2d, nn.PixelShuffle, nn.Fold,
                      nn.AdaptiveAvgPool2d, nn.AdaptiveMaxPool2d, nn.ZeroPad2d, nn.ConstantPad2d,
@@ -158,20 +159,24 @@ def _structure_problem(decoder) -> str | None:
 
 
 def _forward(decoder, z):
-    """The decoder's output and the output shape of its last transposed convolution (a hook)."""
-    last = [m for m in decoder.modules() if isinstance(m, nn.ConvTranspose2d)][-1]
+    """The decoder's output, the input shape of its first and the output shape of its last transposed convolution."""
+    convs = [m for m in decoder.modules() if isinstance(m, nn.ConvTranspose2d)]
     seen = {}
 
-    def hook(module, inputs, output):  # returns None: a hook's return value would replace the output
-        seen["shape"] = tuple(output.shape)
+    def first(module, inputs, output):  # hooks return None: a returned value would replace the output
+        seen.setdefault("first", tuple(inputs[0].shape))
 
-    handle = last.register_forward_hook(hook)
+    def last(module, inputs, output):
+        seen["last"] = tuple(output.shape)
+
+    handles = [convs[0].register_forward_hook(first), convs[-1].register_forward_hook(last)]
     try:
         with _decoder_blocked():
             out = decoder(z)
     finally:
-        handle.remove()
-    return out, seen.get("shape")
+        for handle in handles:
+            handle.remove()
+    return out, seen.get("first"), seen.get("last")
 
 
 def check_decoder(build, seed: int = 0) -> bool | None:
@@ -187,7 +192,10 @@ def check_decoder(build, seed: int = 0) -> bool | None:
             if problem:
                 return problem
             for n in (1, 5):
-                out, last = _forward(decoder.eval(), torch.randn(n, latent_dim, generator=g))
+                out, first, last = _forward(decoder.eval(), torch.randn(n, latent_dim, generator=g))
+                if first is None or max(first[-2:]) > MAX_START:
+                    return (f"the first transposed convolution starts from {first}: start from a small map, at "
+                            f"most {MAX_START}×{MAX_START}, and upsample with transposed convolutions")
                 if not isinstance(out, torch.Tensor) or tuple(out.shape) != (n, 1, OUT, OUT):
                     return f"{n} codes of size {latent_dim}: expected output shape ({n}, 1, {OUT}, {OUT}), got " \
                            f"{tuple(getattr(out, 'shape', ())) or type(out).__name__}"

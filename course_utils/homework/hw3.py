@@ -131,6 +131,18 @@ def _threshold(fn, scores, rate):
     return float(t)
 
 
+def _follows(fn, g) -> str | None:
+    """None if the threshold moves with the scores it is given (scaled by 10 and shifted)."""
+    scores = torch.rand(800, generator=g, dtype=torch.float64) ** 2
+    t = _threshold(fn, scores, 0.05)
+    t2 = _threshold(fn, 1e-3 + 10.0 * scores, 0.05)
+    if abs(t2 - (1e-3 + 10.0 * t)) > 1e-3 * max(1.0, abs(t2)) + 10 * (scores.max() - scores.min()).item() / 800:
+        return (f"on the same scores × 10 (+ 0.001) the threshold went from {t:.4g} to {t2:.4g}, not "
+                f"{1e-3 + 10 * t:.4g}: compute it from the scores you are given (validation only), "
+                f"not from numbers fixed in advance or from other data")
+    return None
+
+
 def check_threshold(fn, seed: int = 0) -> bool | None:
     """hw3 task 2: ``fn(scores, rate)`` flags (score > threshold) that share of ``scores``, and follows them."""
     g = torch.Generator().manual_seed(seed)
@@ -145,19 +157,9 @@ def check_threshold(fn, seed: int = 0) -> bool | None:
             return None
         return case
 
-    def follows():
-        scores = torch.rand(800, generator=g, dtype=torch.float64) ** 2
-        t = _threshold(fn, scores, 0.05)
-        t2 = _threshold(fn, 1e-3 + 10.0 * scores, 0.05)
-        if abs(t2 - (1e-3 + 10.0 * t)) > 1e-3 * max(1.0, abs(t2)) + 10 * (scores.max() - scores.min()).item() / 800:
-            return (f"on the same scores × 10 (+ 0.001) the threshold went from {t:.4g} to {t2:.4g}, not "
-                    f"{1e-3 + 10 * t:.4g}: compute it from the scores you are given (validation only), "
-                    f"not from numbers fixed in advance or from other data")
-        return None
-
     return run_cases("threshold", [(f"false-alarm rate {r} on {n} random scores (seed {seed})", rate(n, r))
                                    for n, r in ((1000, 0.05), (500, 0.01), (200, 0.2), (1001, 0.1))]
-                     + [("the threshold follows the scores it is given (scaled and shifted)", follows)])
+                     + [("the threshold follows the scores it is given (scaled and shifted)", lambda: _follows(fn, g))])
 
 
 def check_false_alarms(score, fn, x_val: torch.Tensor, *, profile, seed: int = 0, alpha: float = 0.05) -> dict | None:
@@ -173,6 +175,9 @@ def check_false_alarms(score, fn, x_val: torch.Tensor, *, profile, seed: int = 0
             if autograding():
                 raise HomeworkCheckFailed("finish task 1 (the score) first: it did not pass")
             raise NotImplementedError
+        problem = _follows(fn, torch.Generator().manual_seed(seed))
+        if problem:
+            return problem
         x_normal, x_anomalous, result["kind"] = held_out(profile, seed, x_val.device)
         result["threshold"] = t = _threshold(fn, score(x_val), alpha)
         result["false_alarms"] = (score(x_normal) > t).double().mean().item()
