@@ -9,7 +9,6 @@ import nbformat
 import pytest
 import torch
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
-
 from torch import nn
 
 from course_utils import homework as hw
