@@ -30,7 +30,7 @@ OUT = 32  # the decoder's output size
 MAX_PARAMS = 40_000
 MAX_LINEAR_OUT = 1024
 MAX_START = 8  # the first transposed convolution's input is at most MAX_START × MAX_START
-MSE_RATIO_AT_MOST = 0.5  # test MSE relative to predicting the mean training image (the control)
+MSE_RATIO_AT_MOST = 0.6  # test MSE relative to predicting the mean training image (the control)
 FORBIDDEN_MODULES = (nn.Upsample, nn.UpsamplingNearest2d, nn.UpsamplingBilinear2d, nn.PixelShuffle, nn.Fold,
                      nn.AdaptiveAvgPool2d, nn.AdaptiveMaxPool2d, nn.ZeroPad2d, nn.ConstantPad2d,
                      nn.ReflectionPad2d, nn.ReplicationPad2d)
