@@ -10,7 +10,9 @@ change anywhere else.
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from types import MappingProxyType
 
 import torch
 
@@ -23,8 +25,11 @@ class Profile:
     epochs: int  # epochs of a standard model (an MLP autoencoder)
     batch_size: int
     description: str
-    budgets: dict[str, int] = field(default_factory=dict, hash=False)  # epochs of named models
+    budgets: Mapping[str, int] = field(default_factory=dict, hash=False)  # epochs of named models
     random_cases: int = 200  # random settings a property check tries (homework checks)
+
+    def __post_init__(self):
+        object.__setattr__(self, "budgets", MappingProxyType(dict(self.budgets)))  # read-only like the rest
 
     def epochs_for(self, model: str) -> int:
         """Epochs for the model called ``model`` (see ``budgets``); the standard ``epochs`` if it has no entry."""

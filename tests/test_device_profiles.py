@@ -52,6 +52,8 @@ def test_unknown_profile_lists_valid_ones():
 def test_profiles_are_frozen():
     with pytest.raises(AttributeError):
         PROFILES["quick"].epochs = 99
+    with pytest.raises(TypeError):
+        PROFILES["quick"].budgets["vae"] = 99
 
 
 # --- any profile works without a code change -------------------------------------------------------
