@@ -167,6 +167,8 @@ def evaluate(model: torch.nn.Module, x, fn=None, *, batch_size: int = 1000):
     fn = fn if fn is not None else (lambda m, xb: m(xb))
     model.eval()
     outs = [fn(model, xb) for xb in batches(x, batch_size)]
+    if not outs:
+        raise ValueError("evaluate got no samples: x is empty")
     if isinstance(outs[0], tuple):
         return tuple(_join([out[i] for out in outs]) for i in range(len(outs[0])))
     return _join(outs)

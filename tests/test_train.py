@@ -177,3 +177,5 @@ def test_evaluate_batches_in_eval_mode_without_gradients():
     scalars = evaluate(model, x, lambda m, xb: xb.sum(), batch_size=10)  # 0-dim: one per batch
     assert scalars.shape == (3,)
     torch.testing.assert_close(scalars.sum(), x.sum())
+    with pytest.raises(ValueError, match="empty"):
+        evaluate(model, x[:0])
