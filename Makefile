@@ -12,7 +12,7 @@ setup: $(STAMP)
 
 $(STAMP): pyproject.toml
 	python3 -m venv $(VENV)
-	$(PY) -m pip install -q -e ".[dev]"
+	$(PY) -m pip install -q -e ".[course,dev]"
 	touch $(STAMP)
 
 run: setup  ## execute all notebooks into build/ and write build/summary.md (ARGS="--profile full ...")
