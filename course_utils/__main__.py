@@ -1,5 +1,6 @@
 """Command line: ``python -m course_utils run [--profile P] [--dataset D] [--out DIR] [NOTEBOOK ...]``
-and ``python -m course_utils student`` (regenerate the homework's student notebooks)."""
+``python -m course_utils student`` (regenerate the homework's student notebooks),
+``site`` (the course website from build/) and ``links [--repo owner/name]`` (retarget Colab/Binder links)."""
 
 from __future__ import annotations
 
@@ -22,7 +23,25 @@ def main(argv=None) -> int:
     student = sub.add_parser("student", help="regenerate homework/hw*.ipynb from homework/solutions/")
     student.add_argument("--solutions", help="folder of solution notebooks (default: homework/solutions)")
     student.add_argument("--out", help="folder for the student notebooks (default: homework)")
+    links = sub.add_parser("links", help="point every Colab/Binder link at a repository ([tool.course_utils])")
+    links.add_argument("--repo", help="owner/name to set (default: keep pyproject.toml's setting)")
+    links.add_argument("--root", help=argparse.SUPPRESS)
+    site = sub.add_parser("site", help="build the course website from build/ (after a run) into build/site/")
+    site.add_argument("--build", default="build", help="the run's output folder (default: build)")
     args = parser.parse_args(argv)
+
+    if args.command == "site":
+        from .site import build_site
+
+        print(f"Site written to {build_site(args.build)}")
+        return 0
+    if args.command == "links":
+        from .links import REPO_ROOT, repository, retarget
+
+        root = args.root or REPO_ROOT
+        changed = retarget(args.repo, root)
+        print(f"{len(changed)} files changed; every link names {repository(root)}")
+        return 0
 
     if args.command == "student":
         from .homework import make_all_students
