@@ -11,6 +11,7 @@ offline by MathJax 3 from the npm package ``mathjax``, installed into ``build/si
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -24,6 +25,16 @@ from .run import notebook_title
 MATHJAX = "mathjax@3"
 MATHJAX_FILES = ["tex-mml-chtml.js", "input", "output", "ui", "a11y", "adaptors"]  # not sre/ nor other bundles
 ERROR_TAG = "papermill-error-cell-tag"
+BADGE = re.compile(r"\[!\[[^\]]*\]\(https?://[^)]*\)\]\([^)]*\)[ \t]*")  # [![Colab](…svg)](…): remote images
+
+
+def _without_badges(nb):
+    """The notebook without its badge images (fetched from other hosts); the page gives text links instead."""
+    nb.metadata.pop("widgets", None)  # widget state would pull the widget manager from a CDN
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            cell.source = BADGE.sub("", cell.source)
+    return nb
 
 
 def _cell(text: str):
@@ -39,7 +50,7 @@ def _value(v) -> str:
 def claims_table(checks: list[dict]) -> str:
     """A MyST table of a notebook's claims: value, bound, negative control, pass."""
     if not checks:
-        return "This notebook checks no claims."
+        return "No claim was checked."
     rows = ["| claim | value | bound | control | pass |", "|---|---:|---|---|:---:|"]
     for c in checks:
         if c.get("kind") == "identity":
@@ -73,7 +84,7 @@ def _status(r: dict) -> str:
 
 def notebook_page(nb, r: dict, run: str, repo: str):
     """The executed notebook with the run's report under its title; papermill's banners become one admonition."""
-    nb.metadata.pop("widgets", None)  # widget state would pull the widget manager from a CDN
+    _without_badges(nb)
     cells, stop = [], None
     for cell in nb.cells:
         if cell.cell_type == "markdown" and ERROR_TAG in cell.metadata.get("tags", []):
@@ -200,8 +211,7 @@ def build_site(build="build", homework=None, repo: str | None = None, npm_prefix
         nbformat.write(notebook_page(nb, r, run, repo), src / "notebooks" / path.name)
     students = {}
     for path in sorted(homework.glob("hw*.ipynb")):
-        nb = nbformat.read(path, as_version=4)
-        nb.metadata.pop("widgets", None)
+        nb = _without_badges(nbformat.read(path, as_version=4))
         students[path.stem] = notebook_title(nb) or path.stem
         first = next((i for i, c in enumerate(nb.cells) if c.cell_type == "markdown"), -1)
         nb.cells.insert(first + 1, _cell(f"*Student version, not executed here: open it and solve the tasks · "

@@ -49,7 +49,9 @@ def fake_build(root: Path, homework: Path | None = None) -> Path:
     build = root / "build"
     (build / "notebooks").mkdir(parents=True)
     good = new_notebook(cells=[
-        new_markdown_cell("# 01 · A passing lecture\n\nWhat you'll learn: the Gaussian $\\mathcal N(0, I)$."),
+        new_markdown_cell("# 01 · A passing lecture\n\nWhat you'll learn: the Gaussian $\\mathcal N(0, I)$.\n\n"
+                          "[![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)]"
+                          "(https://colab.research.google.com/github/o/r/blob/main/notebooks/01_good.ipynb)"),
         new_markdown_cell("## 1. Math\n\nThe loss $\\lVert x - \\hat x \\rVert^2$ and\n\n"
                           "$$\\mathrm{ELBO} = \\mathbb E_q[\\log p(x|z)] - \\mathrm{KL}(q \\| p)$$"),
         new_code_cell("plot()", execution_count=1, outputs=[
