@@ -58,6 +58,9 @@ def fake_build(root: Path, homework: Path | None = None) -> Path:
             new_output("display_data", data={"image/png": png(), "text/plain": "<Figure>"})]),
         new_code_cell("check('good-claim', 0.1, less_than=0.5)", execution_count=2, outputs=[
             new_output("stream", name="stdout", text="✔ good-claim: 0.1 (expected < 0.5)\n")]),
+        new_code_cell("display(Markdown(...))", execution_count=3, outputs=[  # prose rendered from values
+            new_output("display_data", data={"text/markdown": "The error fell to $\\varepsilon = 0.1$.",
+                                              "text/plain": "<Markdown>"})]),
     ])
     bad = new_notebook(cells=[
         new_markdown_cell(BANNER, metadata={"tags": ["papermill-error-cell-tag"]}),
@@ -214,7 +217,7 @@ def test_site_in_chromium(served):
                     assert images.nth(i).evaluate("img => img.complete && img.naturalWidth > 0"), title
             page.locator("nav.bd-docs-nav a.reference.internal", has_text="01 · A passing lecture").first.click()
             page.wait_for_load_state("load")
-            assert page.locator("article img").count() == 1 and page.locator("article mjx-container").count() >= 3
+            assert page.locator("article img").count() == 1 and page.locator("article mjx-container").count() >= 4
             page.screenshot(path=str(SHOTS / "site-notebook.png"), full_page=True)
             page.locator("nav.bd-docs-nav a.reference.internal", has_text="02 · A failing lecture").first.click()
             page.wait_for_load_state("load")
