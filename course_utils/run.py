@@ -94,7 +94,8 @@ def write_summary(results: list[dict], out: Path, profile, dataset) -> None:
     """``summary.json`` and ``summary.md``: a table of notebooks, then one line per checked claim."""
     total = sum(r["seconds"] for r in results)
     (out / "summary.json").write_text(json.dumps(
-        {"profile": profile, "dataset": dataset, "total_seconds": round(total, 1), "notebooks": results},
+        {"profile": profile, "dataset": dataset, "total_seconds": round(total, 1),
+         "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "notebooks": results},
         indent=2), encoding="utf-8")
     lines = [f"# Course run: profile `{profile}`, dataset `{dataset}`", "",
              "| notebook | status | time (s) | claims passed |", "|---|---|---:|---:|"]

@@ -73,8 +73,9 @@ def _path(r: dict) -> str:
     return f"notebooks/{r['notebook']}.ipynb"
 
 
-def _when(summary_path: Path) -> str:
-    return time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(summary_path.stat().st_mtime))
+def _when(summary: dict, summary_path: Path) -> str:
+    """When the run ended: its ``date``, else (a summary from before the date was recorded) the file's time."""
+    return summary.get("date") or time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(summary_path.stat().st_mtime))
 
 
 def _status(r: dict) -> str:
@@ -199,7 +200,7 @@ def build_site(build="build", homework=None, repo: str | None = None, npm_prefix
     (src / "homework").mkdir()
     import nbformat
 
-    run = f"{_when(summary_path)}, profile `{summary['profile']}`, dataset `{summary['dataset']}`"
+    run = f"{_when(summary, summary_path)}, profile `{summary['profile']}`, dataset `{summary['dataset']}`"
     titles = {}
     for r in summary["notebooks"]:
         path = build / "notebooks" / f"{r['notebook']}.ipynb"

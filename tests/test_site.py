@@ -75,7 +75,7 @@ def fake_build(root: Path, homework: Path | None = None) -> Path:
         nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
         nbformat.write(nb, build / "notebooks" / f"{name}.ipynb")
     claim = {"kind": "empirical", "control_label": "untrained", "detail": "", "bounds": {"<": 0.5}}
-    summary = {"profile": "quick", "dataset": "mnist", "total_seconds": 3.5, "notebooks": [
+    summary = {"profile": "quick", "dataset": "mnist", "total_seconds": 3.5, "date": "2031-01-02 03:04 UTC", "notebooks": [
         {"notebook": "01_good", "title": "01 · A passing lecture", "status": "passed", "seconds": 1.5, "figures": 1,
          "error": None, "checks": [{**claim, "name": "good-claim", "value": 0.1, "bound": "< 0.5", "passed": True,
                                     "control": 0.9, "control_fails_bound": True},
@@ -132,6 +132,7 @@ def test_site_pages_carry_the_run(site):
     landing = (out / "index.html").read_text(encoding="utf-8")
     assert "02 · A failing lecture" in landing and "An Exception was encountered" not in landing
     assert "✘ failed" in landing and "✔ passed" in landing and "profile <code" in landing
+    assert "course run of 2031-01-02 03:04 UTC" in landing
     assert "good-claim" in landing and "0.9 (untrained)" in landing and "identity" in landing
     names = set(named_repositories(landing))
     assert names == {"someone/fork"}, names  # launch links name the repository given
