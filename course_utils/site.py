@@ -119,7 +119,8 @@ def _book_files(src: Path, repo: str) -> None:
         "launch_buttons": {"binderhub_url": "", "colab_url": "", "thebe": False},
         "sphinx": {"config": {"html_static_path": ["mathjax-static"], "mathjax_path": "mathjax/tex-mml-chtml.js",
                               "mathjax3_config": mathjax_config, "html_show_sourcelink": False,
-                              "nb_merge_streams": True, "nb_render_markdown_format": "myst", "suppress_warnings": ["myst.header", "mystnb.unknown_mime_type"]}},
+                              "nb_merge_streams": True, "nb_render_markdown_format": "myst",
+                              "myst_dmath_double_inline": True, "suppress_warnings": ["myst.header", "mystnb.unknown_mime_type"]}},
     }
     # YAML is a superset of JSON: the config needs no YAML writer.
     (src / "_config.yml").write_text(json.dumps(config, indent=1, ensure_ascii=False), encoding="utf-8")

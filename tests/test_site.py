@@ -52,7 +52,7 @@ def fake_build(root: Path, homework: Path | None = None) -> Path:
         new_markdown_cell("# 01 · A passing lecture\n\nWhat you'll learn: the Gaussian $\\mathcal N(0, I)$.\n\n"
                           "[![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)]"
                           "(https://colab.research.google.com/github/o/r/blob/main/notebooks/01_good.ipynb)"),
-        new_markdown_cell("## 1. Math\n\nThe loss $\\lVert x - \\hat x \\rVert^2$ and\n\n"
+        new_markdown_cell("## 1. Math\n\nThe loss $\\lVert x - \\hat x \\rVert^2$, inline $$z = \\mu + \\sigma$$ and\n\n"
                           "$$\\mathrm{ELBO} = \\mathbb E_q[\\log p(x|z)] - \\mathrm{KL}(q \\| p)$$"),
         new_code_cell("plot()", execution_count=1, outputs=[
             new_output("display_data", data={"image/png": png(), "text/plain": "<Figure>"})]),
