@@ -6,17 +6,20 @@ STAMP  := $(VENV)/.installed
 PYTEST_FLAGS ?=
 ARGS   ?=
 
-.PHONY: setup run test unit lab student lint bench clean site links
+.PHONY: setup run test unit lab student lint bench robust clean site links
 
 setup: $(STAMP)
 
 $(STAMP): pyproject.toml
 	python3 -m venv $(VENV)
-	$(PY) -m pip install -q -e ".[dev]"
+	$(PY) -m pip install -q -e ".[course,dev]"
 	touch $(STAMP)
 
 run: setup  ## execute all notebooks into build/ and write build/summary.md (ARGS="--profile full ...")
 	$(PY) -m course_utils run $(ARGS)
+
+robust: setup  ## every notebook over seeds 0-4 on both data sets → build/robustness.md (ARGS="05_regularized_autoencoders")
+	$(PY) -m course_utils sweep --seeds 0-4 $(ARGS)
 
 test: setup lint  ## unit tests, then every notebook and homework solution under nbval
 	$(PY) -m pytest $(PYTEST_FLAGS) --nbval-lax --nbval-current-env tests notebooks homework/solutions

@@ -171,7 +171,7 @@ def time_to_quality(data, root, device, target, max_epochs, batch_size=128):
                     opt.step()
                     loss.item()
             else:
-                train(model, loss_fn, x_train, epochs=1, lr=1e-3, batch_size=batch_size, optimizer=opt,
+                train(model, loss_fn, x_train, epochs=1, batch_size=batch_size, optimizer=opt,
                       progress=False)
             elapsed += time.perf_counter() - start
             if test_loss(model) <= target:

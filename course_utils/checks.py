@@ -2,21 +2,14 @@
 
 Each result is kept in ``RESULTS`` and, when env ``COURSE_CHECKS_FILE`` names a file (the course
 run sets it), appended there as one JSON line, so ``build/summary.md`` can list every claim.
-The homework checkers (``homework_checks``) share the machinery at the end: ``run_cases`` prints
-one ✔/✘ line per case, ``compare`` describes how a tensor differs from a reference, ``forbid``
-blocks a call the task asks students to write by hand.
+The homework's graders live apart, in ``course_utils.homework``.
 """
 
 from __future__ import annotations
 
-import contextlib
 import json
 import math
 import os
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    import torch
 
 RESULTS: list[dict] = []
 
@@ -25,7 +18,8 @@ class ClaimFailed(AssertionError):
     """A lecture claim that the measurement did not support."""
 
 
-def _fmt(v) -> str:
+def format_value(v) -> str:
+    """A measured value as the summaries print it: 4 significant digits, thousands separators."""
     if isinstance(v, bool):
         return str(v)
     if isinstance(v, int):
@@ -94,7 +88,7 @@ def check(name: str, value, *, less_than=None, greater_than=None, at_most=None, 
     control = _plain(control)
     ok = _holds(value, bounds)
     control_ok = None if control is None else not _holds(control, bounds)  # the control must fail the bound
-    bound_text = " and ".join(f"{op} {_fmt(b)}" for op, b in bounds.items())
+    bound_text = " and ".join(f"{op} {format_value(b)}" for op, b in bounds.items())
     record = {"name": name, "value": value if isinstance(value, bool | int | float) else str(value),
               "bound": bound_text, "bounds": {op: b for op, b in bounds.items() if not isinstance(b, bool)},
               "passed": bool(ok and control_ok is not False), "detail": detail,
@@ -106,9 +100,9 @@ def check(name: str, value, *, less_than=None, greater_than=None, at_most=None, 
     if path:
         with open(path, "a", encoding="utf-8") as f:
             f.write(json.dumps(record) + "\n")
-    line = f"{name}: {_fmt(value)} (expected {bound_text})"
+    line = f"{name}: {format_value(value)} (expected {bound_text})"
     if control is not None:
-        line += f"; control, {control_label or 'negative control'}: {_fmt(control)}"
+        line += f"; control, {control_label or 'negative control'}: {format_value(control)}"
     line += f" — {detail}" if detail else ""
     if not ok:
         problem = f"✘ {line}: the measurement does not support the claim"
@@ -137,81 +131,3 @@ def margin(record: dict) -> float | None:
         scale = abs(b) or 1.0
         out.append(((b - value) if op in ("<", "≤") else (value - b)) / scale)
     return min(out)
-
-
-# ---------------------------------------------------------------- homework checks
-# The machinery behind the checkers in ``homework_checks`` (the homework notebooks call those).
-
-class HomeworkCheckFailed(AssertionError):
-    """At least one check of a homework task failed (the ✘ lines above say which)."""
-
-
-class ForbiddenCall(RuntimeError):
-    """The student's function called something the task asks to build by hand."""
-
-
-def run_cases(task: str, cases) -> bool | None:
-    """Run ``(label, case)`` pairs; ``case()`` returns None if fine, else what went wrong."""
-    total = failed = 0
-    for label, case in cases:
-        total += 1
-        try:
-            problem = case()
-        except NotImplementedError:
-            if total == 1:
-                print(f"○ {task}: not attempted yet — replace `raise NotImplementedError()` with your "
-                      f"code, then run this cell again")
-                return None
-            problem = "your function raised NotImplementedError"
-        except ForbiddenCall as e:
-            problem = str(e)
-        except Exception as e:  # the student's code failed: say how, without a traceback wall
-            first = (str(e).strip().splitlines() or [""])[0][:200]
-            problem = f"your function raised {type(e).__name__}: {first}"
-        label = label() if callable(label) else label
-        if problem:
-            failed += 1
-            print(f"✘ {label}: {problem}")
-        else:
-            print(f"✔ {label}")
-    if failed:
-        raise HomeworkCheckFailed(f"{task}: {failed} of {total} checks failed (see the ✘ lines above)")
-    return True
-
-
-def compare(got, expected: torch.Tensor, rtol=1e-4, atol=1e-6) -> str | None:
-    """None if the tensor ``got`` matches ``expected`` (shape and values), else a one-line description."""
-    import torch
-
-    if not isinstance(got, torch.Tensor):
-        return f"expected a tensor, got {type(got).__name__}"
-    got = got.detach().cpu().to(expected.dtype)
-    if got.numel() == 1 and expected.numel() == 1:
-        got = got.reshape(expected.shape)
-    if got.shape != expected.shape:
-        return f"expected shape {tuple(expected.shape)}, got {tuple(got.shape)}"
-    if not torch.isfinite(got).all():
-        return "the result contains NaN or infinite values"
-    excess = (got - expected).abs() - (atol + rtol * expected.abs())
-    if (excess <= 0).all():
-        return None
-    if expected.numel() == 1:
-        return f"expected {_fmt(expected.item())}, got {_fmt(got.item())}"
-    at = tuple(int(i) for i in torch.unravel_index(excess.argmax(), expected.shape))
-    wrong = int((excess > 0).sum())
-    return (f"{wrong} of {expected.numel()} entries differ, e.g. at {at}: expected "
-            f"{_fmt(expected[at].item())}, got {_fmt(got[at].item())}")
-
-
-@contextlib.contextmanager
-def forbid(what: str, hint: str, targets):
-    """Make each ``(owner, attribute)`` in ``targets`` raise ForbiddenCall while inside the block."""
-    from unittest import mock
-
-    def refuse(*args, **kwargs):
-        raise ForbiddenCall(f"your function calls {what}; {hint}")
-
-    with contextlib.ExitStack() as stack:
-        for owner, name in targets:
-            stack.enter_context(mock.patch.object(owner, name, refuse))
-        yield

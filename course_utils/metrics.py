@@ -1,11 +1,14 @@
-"""Numbers the notebooks report (reconstruction error, PSNR; later notebooks add sample quality)."""
+"""Pure measurements the notebooks report: reconstruction error, PSNR, accuracy, Fréchet distance, … .
+
+Nothing here trains; sample quality with a trained scorer is in ``quality``.
+"""
 
 from __future__ import annotations
 
 import numpy as np
 import torch
 
-from .data import batches
+from .train import evaluate
 
 
 def mse(x_hat: torch.Tensor, x: torch.Tensor) -> float:
@@ -23,15 +26,14 @@ def psnr(x_hat: torch.Tensor, x: torch.Tensor, max_value: float = 1.0) -> float:
     return (10 * torch.log10(max_value**2 / per_image)).mean().item()
 
 
-@torch.inference_mode()
+def _first_output(model, xb):
+    out = model(xb)
+    return out[0] if isinstance(out, tuple) else out
+
+
 def reconstruct(model: torch.nn.Module, x: torch.Tensor, batch_size: int = 1000) -> torch.Tensor:
     """``model(x)`` in eval mode, in batches, without gradients (first element if it returns a tuple)."""
-    model.eval()
-    outs = []
-    for xb in batches(x, batch_size):
-        out = model(xb)
-        outs.append(out[0] if isinstance(out, tuple) else out)
-    return torch.cat(outs)
+    return evaluate(model, x, _first_output, batch_size=batch_size)
 
 
 def reconstruction_mse(model: torch.nn.Module, x: torch.Tensor, batch_size: int = 1000) -> float:
@@ -96,62 +98,14 @@ def active_units(mu: torch.Tensor, threshold: float = 0.01) -> int:
     return int((mu.double().var(0) > threshold).sum().item())
 
 
-@torch.inference_mode()
-def lenet_features(lenet: torch.nn.Module, x: torch.Tensor, batch_size: int = 1000) -> torch.Tensor:
-    """LeNet's penultimate features of images ``x`` (N, 1, 28, 28), in batches, in eval mode (06, 07)."""
-    lenet.eval()
-    return torch.cat([lenet.features(xb) for xb in batches(x, batch_size)])
+def _predicted_labels(model, xb):
+    return model(xb).argmax(1)
 
 
-def frechet_lenet_distance(lenet: torch.nn.Module, x_a: torch.Tensor, x_b: torch.Tensor) -> float:
-    """Fréchet distance between LeNet features of two image sets: lower = more alike (06, 07)."""
-    return frechet_distance(lenet_features(lenet, x_a), lenet_features(lenet, x_b))
-
-
-@torch.inference_mode()
 def accuracy(model: torch.nn.Module, x: torch.Tensor, y: torch.Tensor, batch_size: int = 1000) -> float:
-    """Share of images whose arg-max logit equals the label."""
-    model.eval()
-    pred = torch.cat([model(xb).argmax(1) for xb in batches(x, batch_size)])
+    """Share of images whose arg-max logit equals the label (the model runs in eval mode, in batches)."""
+    pred = evaluate(model, x, _predicted_labels, batch_size=batch_size)
     return (pred == y).double().mean().item()
-
-
-def trained_lenet(data, device, *, profile_name: str, dataset: str, seed: int = 0):
-    """A LeNet trained on ``data.x_train/y_train`` or loaded from ``data/checkpoints`` (06, 07).
-
-    Seeds with ``set_seed(seed)`` before training (re-seed afterwards in the notebook). Prints the
-    test accuracy (about 97% on the 4k MNIST subset, 99% on full MNIST).
-    """
-    import torch.nn.functional as F
-
-    from .checkpoints import load_or_train
-    from .device import set_seed
-    from .models import LeNet
-    from .profiles import get_profile
-    from .train import train
-
-    profile = get_profile(profile_name)
-    generator = set_seed(seed)
-    lenet = LeNet().to(device)
-
-    def loss_fn(model, batch):
-        x, y = batch
-        return F.cross_entropy(model(x), y), {}
-
-    def train_fn():  # Adam at lr 2e-3, then one epoch at 2e-4
-        optimizer = torch.optim.Adam(lenet.parameters(), lr=2e-3)
-        train(lenet, loss_fn, (data.x_train, data.y_train), epochs=5 if profile.name == "quick" else 4,
-              lr=2e-3, batch_size=profile.batch_size, optimizer=optimizer, generator=generator, desc="LeNet")
-        for group in optimizer.param_groups:
-            group["lr"] = 2e-4
-        train(lenet, loss_fn, (data.x_train, data.y_train), epochs=1, lr=2e-4,
-              batch_size=profile.batch_size, optimizer=optimizer, generator=generator, desc="LeNet, lr/10")
-
-    load_or_train(lenet, f"lenet_{dataset}_{profile.name}", train_fn, profile=profile.name,
-                  dataset=dataset, seed=seed, n_train=len(data.x_train))
-    lenet.eval()
-    print(f"LeNet test accuracy on {dataset}: {accuracy(lenet, data.x_test, data.y_test):.2%}")
-    return lenet
 
 
 def checkerboard_energy(x: torch.Tensor) -> float:

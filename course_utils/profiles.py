@@ -1,14 +1,18 @@
 """How big a run is: the ``quick`` profile (laptop CPU, minutes) and the ``full`` one (GPU, full data).
 
 Every notebook reads its sizes from here (``get_profile(PROFILE)`` in its parameters section), so
-one notebook serves both a CPU classroom and a GPU box. Notebooks scale ``epochs`` for their own
-models, e.g. ``epochs = 2 * P.epochs`` for a model that needs longer.
+one notebook serves both a CPU classroom and a GPU box. A model whose budget is not a simple
+multiple of ``epochs`` has a named entry in ``budgets``, read with ``P.epochs_for("vae")``; notebooks
+never switch on a profile's name, so adding a profile (``PROFILES["mine"] = Profile(...)``) needs no
+change anywhere else.
 """
 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
 
 import torch
 
@@ -21,6 +25,21 @@ class Profile:
     epochs: int  # epochs of a standard model (an MLP autoencoder)
     batch_size: int
     description: str
+    budgets: Mapping[str, int] = field(default_factory=dict, hash=False)  # epochs of named models
+    random_cases: int = 200  # random settings a property check tries (homework checks)
+
+    def __post_init__(self):
+        object.__setattr__(self, "budgets", MappingProxyType(dict(self.budgets)))  # read-only like the rest
+
+    def epochs_for(self, model: str) -> int:
+        """Epochs for the model called ``model`` (see ``budgets``); the standard ``epochs`` if it has no entry."""
+        return self.budgets.get(model, self.epochs)
+
+
+# Named budgets: "vae" the MLP VAE of 06 (trained longest; its last tenth at lr/10), "conv_vae" its
+# convolutional variant, "vae_2d" the 2-D VAEs of the latent-space pictures, "ae_for_sampling" the
+# plain AE whose samples 06 compares, "vae_32d" the VAE whose active units 06 counts, "lenet" the
+# sample-quality scorer (its last epoch at lr/10); "hw1_regularizers" the models homework 1 trains.
 
 
 PROFILES = {
@@ -31,6 +50,8 @@ PROFILES = {
         epochs=10,
         batch_size=64,
         description="CPU default: 4,000 training / 1,000 test images, each notebook about a minute",
+        budgets={"vae": 20, "conv_vae": 4, "vae_2d": 10, "ae_for_sampling": 10, "vae_32d": 30, "lenet": 6,
+                 "hw1_regularizers": 6},
     ),
     "full": Profile(
         name="full",
@@ -39,6 +60,9 @@ PROFILES = {
         epochs=20,
         batch_size=128,
         description="GPU default: the full data set (60,000 / 10,000 for MNIST when available)",
+        budgets={"vae": 100, "conv_vae": 10, "vae_2d": 10, "ae_for_sampling": 10, "vae_32d": 20, "lenet": 5,
+                 "hw1_regularizers": 20},
+        random_cases=2000,
     ),
 }
 

@@ -18,7 +18,7 @@ import sys
 import time
 from pathlib import Path
 
-from .checks import _fmt
+from .checks import format_value
 from .links import REPO_ROOT, launch_links, repository
 from .run import notebook_title
 
@@ -44,7 +44,7 @@ def _cell(text: str):
 
 
 def _value(v) -> str:
-    return "—" if v is None else (_fmt(v) if not isinstance(v, str) else v)
+    return "—" if v is None else (format_value(v) if not isinstance(v, str) else v)
 
 
 def claims_table(checks: list[dict]) -> str:

@@ -2,7 +2,8 @@
 
 The model and the objective stay in the notebook: ``loss_fn(model, batch) -> (loss, parts)`` where
 ``parts`` is a dict of scalar tensors worth watching (e.g. reconstruction and KL). The loop is
-Adam, mini-batches sliced on the device, a tqdm bar, and per-epoch means kept in a ``History``.
+Adam, mini-batches sliced on the device, a tqdm bar, and per-epoch means kept in a ``History``;
+``evaluate`` is its counterpart for measuring: a model over data in batches, eval mode, no gradients.
 """
 
 from __future__ import annotations
@@ -72,21 +73,44 @@ def _run_epoch(model, loss_fn, x, batch_size, optimizer=None, generator=None):
     return {key: (value / count).item() for key, value in sums.items()}
 
 
-def train(model: torch.nn.Module, loss_fn, x_train, *, epochs: int, lr: float, batch_size: int,
+def _check_schedule(lr, optimizer, epochs, lr_drop_at, scheduler):
+    if optimizer is None:
+        if scheduler is not None:
+            raise ValueError("a scheduler needs the optimizer it schedules: pass optimizer= as well")
+        if lr is None or not lr > 0:
+            raise ValueError(f"lr must be positive, got {lr!r} (or pass an optimizer)")
+    elif lr is not None and any(group["lr"] != lr for group in optimizer.param_groups):
+        raise ValueError(f"lr={lr!r} differs from the optimizer's lr ({_lrs(optimizer)}): give one of them")
+    if lr_drop_at is not None:
+        if isinstance(lr_drop_at, bool) or not isinstance(lr_drop_at, int) or not 0 < lr_drop_at < epochs:
+            raise ValueError(f"lr_drop_at must be an epoch count between 1 and epochs - 1 = {epochs - 1}, "
+                             f"got {lr_drop_at!r}")
+        if scheduler is not None:
+            raise ValueError("give lr_drop_at or a scheduler, not both")
+
+
+def _lrs(optimizer) -> str:
+    return ", ".join(sorted({f"{group['lr']:g}" for group in optimizer.param_groups}))
+
+
+def train(model: torch.nn.Module, loss_fn, x_train, *, epochs: int, batch_size: int, lr: float | None = None,
           x_val=None, progress: bool = True, optimizer: torch.optim.Optimizer | None = None,
-          generator: torch.Generator | None = None, desc: str | None = None) -> History:
+          generator: torch.Generator | None = None, desc: str | None = None, lr_drop_at: int | None = None,
+          scheduler=None) -> History:
     """Train ``model`` on ``x_train`` with Adam(lr) (or ``optimizer``) and return the ``History``.
 
     ``x_train`` (and ``x_val``) is a tensor on the model's device, or a tuple of tensors such as
-    ``(x, y)``; each batch is passed to ``loss_fn`` in the same form. Set env ``COURSE_PROGRESS=0``
-    to hide the progress bars.
+    ``(x, y)``; each batch is passed to ``loss_fn`` in the same form. Give ``lr`` or an ``optimizer``
+    (then ``lr`` may be left out). Schedules: ``lr_drop_at=k`` divides every learning rate by 10 after
+    ``k`` epochs ("train, then a tenth of the learning rate"); or ``scheduler``, a
+    ``torch.optim.lr_scheduler`` on ``optimizer``, stepped once after each epoch. Set env
+    ``COURSE_PROGRESS=0`` to hide the progress bars.
     """
     if not isinstance(epochs, int) or epochs < 1:
         raise ValueError(f"epochs must be a positive int, got {epochs!r}")
     if not isinstance(batch_size, int) or batch_size < 1:
         raise ValueError(f"batch_size must be a positive int, got {batch_size!r}")
-    if optimizer is None and not lr > 0:
-        raise ValueError(f"lr must be positive, got {lr!r}")
+    _check_schedule(lr, optimizer, epochs, lr_drop_at, scheduler)
     first = _check_inputs(x_train, "x_train")
     if x_val is not None:
         first_val = _check_inputs(x_val, "x_val")
@@ -107,12 +131,17 @@ def train(model: torch.nn.Module, loss_fn, x_train, *, epochs: int, lr: float, b
         bar = tqdm(range(epochs), desc=desc or type(model).__name__, leave=True)
     else:
         bar = range(epochs)
-    for _ in bar:
+    for epoch in bar:
+        if epoch == lr_drop_at:
+            for group in optimizer.param_groups:
+                group["lr"] = group["lr"] / 10
         model.train()
         history.train.append(_run_epoch(model, loss_fn, x_train, batch_size, optimizer, generator))
         if not math.isfinite(history.train[-1]["loss"]):
             raise FloatingPointError(f"the training loss became {history.train[-1]['loss']} in epoch "
-                                     f"{len(history.train)}; try a smaller lr (now {lr})")
+                                     f"{len(history.train)}; try a smaller lr (now {_lrs(optimizer)})")
+        if scheduler is not None:
+            scheduler.step()
         if x_val is not None:
             model.eval()
             with torch.no_grad():  # not inference_mode: some objectives re-enable grad for a Jacobian
@@ -125,3 +154,25 @@ def train(model: torch.nn.Module, loss_fn, x_train, *, epochs: int, lr: float, b
     model.eval()
     history.seconds = time.perf_counter() - start
     return history
+
+
+@torch.inference_mode()
+def evaluate(model: torch.nn.Module, x, fn=None, *, batch_size: int = 1000):
+    """``fn(model, xb)`` (default ``model(xb)``) over batches of ``x``, in eval mode, without gradients.
+
+    The batch outputs are concatenated along the first axis (0-dim outputs are stacked, one per
+    batch; a tuple output gives a tuple of concatenated tensors). E.g. ``evaluate(lenet, x, lambda
+    m, xb: m(xb).argmax(1))`` predicts labels; ``x`` may be a tuple of tensors as for ``batches``.
+    """
+    fn = fn if fn is not None else (lambda m, xb: m(xb))
+    model.eval()
+    outs = [fn(model, xb) for xb in batches(x, batch_size)]
+    if not outs:
+        raise ValueError("evaluate got no samples: x is empty")
+    if isinstance(outs[0], tuple):
+        return tuple(_join([out[i] for out in outs]) for i in range(len(outs[0])))
+    return _join(outs)
+
+
+def _join(tensors):
+    return torch.stack(tensors) if tensors[0].ndim == 0 else torch.cat(tensors)

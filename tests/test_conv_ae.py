@@ -6,13 +6,13 @@ from torch import nn
 
 from course_utils.arithmetic import conv_output_size, conv_transpose_output_size
 from course_utils.metrics import checkerboard_energy
-from course_utils.models import ConvAutoencoder
+from course_utils.models import ConvAutoencoder, ResizeConvAutoencoder
 
 
-@pytest.mark.parametrize("decoder", ["transpose", "resize"])
+@pytest.mark.parametrize("cls", [ConvAutoencoder, ResizeConvAutoencoder])
 @pytest.mark.parametrize("latent_dim", [1, 2, 16, 32])
-def test_conv_autoencoder_shapes(decoder, latent_dim):
-    model = ConvAutoencoder(latent_dim, decoder=decoder, channels=(4, 8))
+def test_conv_autoencoder_shapes(cls, latent_dim):
+    model = cls(latent_dim, channels=(4, 8))
     x = torch.rand(3, 1, 28, 28)
     z = model.encode(x)
     assert z.shape == (3, latent_dim)
@@ -23,13 +23,13 @@ def test_conv_autoencoder_shapes(decoder, latent_dim):
 
 @pytest.mark.parametrize("side", [28, 32, 27, 16])
 def test_conv_autoencoder_gives_back_the_input_size(side):
-    for decoder in ("transpose", "resize"):
-        model = ConvAutoencoder(4, decoder=decoder, channels=(2, 4), input_shape=(1, side, side))
+    for cls in (ConvAutoencoder, ResizeConvAutoencoder):
+        model = cls(4, channels=(2, 4), input_shape=(1, side, side))
         assert model(torch.rand(2, 1, side, side)).shape == (2, 1, side, side)
 
 
 def test_conv_autoencoder_layer_shapes_follow_the_arithmetic():
-    model = ConvAutoencoder(8, decoder="transpose", channels=(4, 8))
+    model = ConvAutoencoder(8, channels=(4, 8))
     x = torch.rand(1, 1, 28, 28)
     sizes = []
     for layer in [*model.encoder, *model.decoder]:
@@ -52,13 +52,36 @@ def test_conv_autoencoder_rejects_wrong_input_size():
         model.decode(torch.rand(2, 5))
 
 
-@pytest.mark.parametrize("kwargs,match", [({"latent_dim": 0}, "latent_dim"),
-                                          ({"latent_dim": 2, "decoder": "deconv"}, "decoder"),
-                                          ({"latent_dim": 2, "resize_mode": "cubic"}, "resize_mode"),
-                                          ({"latent_dim": 2, "channels": (8,)}, "channels")])
-def test_conv_autoencoder_rejects_bad_arguments(kwargs, match):
+@pytest.mark.parametrize("cls,kwargs,match", [(ConvAutoencoder, {"latent_dim": 0}, "latent_dim"),
+                                              (ResizeConvAutoencoder, {"latent_dim": 0}, "latent_dim"),
+                                              (ResizeConvAutoencoder, {"latent_dim": 2, "mode": "cubic"}, "mode"),
+                                              (ConvAutoencoder, {"latent_dim": 2, "channels": (8,)}, "channels")])
+def test_conv_autoencoder_rejects_bad_arguments(cls, kwargs, match):
     with pytest.raises(ValueError, match=match):
-        ConvAutoencoder(**kwargs)
+        cls(**kwargs)
+    with pytest.raises(TypeError):  # the decoder is chosen by the class, not by a string
+        ConvAutoencoder(2, decoder="resize")
+
+
+def test_resize_decoder_differs_from_transposed_only_in_upsampling():
+    """Same encoder and decoder head; each transposed conv becomes Upsample(mode) + a 3×3 conv."""
+    torch.manual_seed(0)
+    t = ConvAutoencoder(4, channels=(2, 4))
+    torch.manual_seed(0)
+    r = ResizeConvAutoencoder(4, channels=(2, 4), mode="bilinear")
+    assert isinstance(r, ConvAutoencoder) and r.mode == "bilinear"
+    for a, b in zip(t.encoder.parameters(), r.encoder.parameters()):
+        assert torch.equal(a, b)
+    assert isinstance(t.decoder[3], nn.ConvTranspose2d) and isinstance(t.decoder[5], nn.ConvTranspose2d)
+    for stage, size in ((r.decoder[3], 14), (r.decoder[5], 28)):
+        upsample, conv = stage
+        assert upsample.mode == "bilinear" and upsample.size == (size, size)
+        assert conv.stride == (1, 1) and conv.padding == (1, 1)
+    x = torch.rand(2, 4, 7, 7)  # the resize stage agrees with F.interpolate + F.conv2d
+    conv = r.decoder[3][1]
+    expected = torch.nn.functional.conv2d(torch.nn.functional.interpolate(x, size=(14, 14), mode="bilinear"),
+                                          conv.weight, conv.bias, padding=1)
+    torch.testing.assert_close(r.decoder[3](x), expected)
 
 
 def test_checkerboard_energy_high_for_checkerboard_low_for_smooth():

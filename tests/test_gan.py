@@ -18,7 +18,41 @@ def test_generator_shapes_and_range(latent_dim):
     assert 0 <= x.min() and x.max() <= 1
 
 
-def test_generator_trains_in_batches_and_rejects_bad_noise():
+def test_generator_learns_to_fool_a_fixed_discriminator():
+    """A few Adam steps on the non-saturating loss: G's loss falls and D's accuracy on its fakes drops."""
+    torch.manual_seed(0)
+    generator, discriminator = Generator(latent_dim=8, channels=(16, 8)), Discriminator(channels=(8, 16))
+    x_real = torch.rand(64, 1, 28, 28) ** 4  # dark images, unlike the grey initial fakes
+    z = torch.randn(64, 8)
+    opt_d = torch.optim.Adam(discriminator.parameters(), lr=2e-3, betas=(0.5, 0.999))
+    for _ in range(20):  # first a discriminator that tells the two apart
+        loss, _ = discriminator_loss(discriminator(x_real), discriminator(generator(z).detach()))
+        opt_d.zero_grad()
+        loss.backward()
+        opt_d.step()
+    discriminator.requires_grad_(False)
+    frozen = [p.clone() for p in discriminator.parameters()]
+
+    def fakes_caught():  # share of fakes the discriminator calls fake (logit < 0)
+        with torch.no_grad():
+            return (discriminator(generator(z)) < 0).float().mean().item()
+
+    caught_before = fakes_caught()
+    opt_g = torch.optim.Adam(generator.parameters(), lr=2e-3, betas=(0.5, 0.999))
+    losses = []
+    for _ in range(20):
+        loss = generator_loss_non_saturating(discriminator(generator(z)))
+        opt_g.zero_grad()
+        loss.backward()
+        opt_g.step()
+        losses.append(loss.item())
+    assert caught_before > 0.9
+    assert losses[-1] < 0.5 * losses[0]
+    assert fakes_caught() < 0.5 * caught_before
+    assert all(torch.equal(a, b) for a, b in zip(frozen, discriminator.parameters()))  # D stayed fixed
+
+
+def test_generator_runs_in_train_mode_and_rejects_bad_noise():
     generator = Generator(latent_dim=8, channels=(16, 8))
     assert generator(torch.randn(2, 8)).shape == (2, 1, 28, 28)  # train mode (batch norm) works
     with pytest.raises(ValueError, match=r"shape \(N, 8\)"):

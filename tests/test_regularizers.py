@@ -2,6 +2,7 @@
 
 import pytest
 import torch
+import torch.nn.functional as F
 from torch.autograd.functional import jacobian
 from torch.distributions import Bernoulli, kl_divergence
 
@@ -118,13 +119,22 @@ def test_objectives_report_reconstruction_and_penalty():
     torch.manual_seed(0)
     model = MLPAutoencoder(5, hidden=(), input_shape=(1, 4, 4), code_activation="sigmoid")
     x = torch.rand(10, 1, 4, 4)
-    for loss_fn, key in [(l1_objective(0.1), "l1"), (kl_sparse_objective(0.05, 1.0), "kl_sparsity"),
-                         (contractive_objective(0.1), "jacobian")]:
+    with torch.no_grad():
+        z = model.encode(x)
+        mse = F.mse_loss(model(x), x)
+    weight = model.encoder[0].weight.detach()
+    # each objective is MSE + weight × its penalty, both computed here from their definitions
+    for loss_fn, key, coefficient, penalty in [
+            (l1_objective(0.1), "l1", 0.1, z.abs().sum(1).mean()),
+            (kl_sparse_objective(0.05, 2.0), "kl_sparsity", 2.0, kl_sparsity(0.05, z.mean(0))),
+            (contractive_objective(0.3), "jacobian", 0.3, jacobian_frobenius(model.encode, x))]:
         loss, parts = loss_fn(model, x)
         assert set(parts) == {"mse", key}
-        assert parts[key].item() > 0
-        assert loss.item() == pytest.approx(parts["mse"].item() + (loss - parts["mse"]).item())
-        assert loss.item() > parts["mse"].item()
+        torch.testing.assert_close(parts["mse"], mse)
+        torch.testing.assert_close(parts[key], penalty)
+        assert penalty.item() > 0
+        torch.testing.assert_close(loss, mse + coefficient * penalty)
+    torch.testing.assert_close(contractive_penalty(z, weight), jacobian_frobenius(model.encode, x))
     loss, parts = denoising_objective(lambda v: masking_noise(v, 0.5))(model, x)
     assert set(parts) == {"mse"} and loss.requires_grad
 

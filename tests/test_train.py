@@ -5,7 +5,7 @@ from torch import nn
 from course_utils.device import set_seed
 from course_utils.losses import reconstruction_loss
 from course_utils.models import MLPAutoencoder
-from course_utils.train import History, train
+from course_utils.train import History, evaluate, train
 
 
 def test_loss_drops_on_64_samples(tmp_path):
@@ -80,3 +80,102 @@ def test_diverging_loss_stops_with_advice():
 
     with pytest.raises(FloatingPointError, match="smaller lr"):
         train(model, exploding, torch.randn(10, 3), epochs=2, lr=1e-3, batch_size=5, progress=False)
+
+
+def _two_runs(**schedule):
+    """Train the same seeded linear model with a schedule; return (model, optimizer lrs seen per epoch)."""
+    set_seed(0)
+    model = nn.Linear(4, 4)
+    seen = []
+
+    def loss_fn(model, x):
+        seen.append(optimizer.param_groups[0]["lr"])
+        return ((model(x) - x) ** 2).mean(), {}
+
+    optimizer = torch.optim.Adam(model.parameters(), lr=1e-2)
+    x = torch.randn(8, 4, generator=torch.Generator().manual_seed(1))
+    train(model, loss_fn, x, epochs=5, batch_size=8, optimizer=optimizer, progress=False, **schedule)
+    return model, seen
+
+
+def test_lr_drop_at_equals_two_calls_at_lr_and_lr_over_10():
+    model, seen = _two_runs(lr_drop_at=3)
+    assert seen == [1e-2] * 3 + [1e-3] * 2
+    set_seed(0)
+    reference = nn.Linear(4, 4)
+    optimizer = torch.optim.Adam(reference.parameters(), lr=1e-2)
+    x = torch.randn(8, 4, generator=torch.Generator().manual_seed(1))
+    loss_fn = lambda m, x: (((m(x) - x) ** 2).mean(), {})
+    train(reference, loss_fn, x, epochs=3, batch_size=8, optimizer=optimizer, progress=False)
+    optimizer.param_groups[0]["lr"] = 1e-2 / 10
+    train(reference, loss_fn, x, epochs=2, batch_size=8, optimizer=optimizer, progress=False)
+    for a, b in zip(model.parameters(), reference.parameters()):
+        assert torch.equal(a, b)  # bit for bit: the schedule is the same arithmetic
+
+
+def test_scheduler_is_stepped_once_per_epoch():
+    set_seed(0)
+    model = nn.Linear(4, 4)
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.5)
+    scheduler = torch.optim.lr_scheduler.StepLR(optimizer, step_size=2, gamma=0.1)
+    train(model, lambda m, x: ((m(x) ** 2).mean(), {}), torch.randn(6, 4), epochs=5, batch_size=3,
+          optimizer=optimizer, scheduler=scheduler, progress=False)
+    assert scheduler.last_epoch == 5
+    assert optimizer.param_groups[0]["lr"] == pytest.approx(0.5 * 0.1**2)
+
+
+def test_optimizer_needs_no_lr_and_a_conflicting_lr_is_an_error():
+    model = nn.Linear(2, 2)
+    optimizer = torch.optim.Adam(model.parameters(), lr=5e-3)
+    loss_fn = lambda m, x: ((m(x) ** 2).mean(), {})
+    train(model, loss_fn, torch.randn(4, 2), epochs=1, batch_size=2, optimizer=optimizer, progress=False)
+    with pytest.raises(ValueError, match="differs from the optimizer's lr"):
+        train(model, loss_fn, torch.randn(4, 2), epochs=1, lr=1e-3, batch_size=2, optimizer=optimizer,
+              progress=False)
+    with pytest.raises(ValueError, match="lr must be positive"):
+        train(model, loss_fn, torch.randn(4, 2), epochs=1, batch_size=2, progress=False)
+    for bad in (0, 3, True):
+        with pytest.raises(ValueError, match="lr_drop_at"):
+            train(model, loss_fn, torch.randn(4, 2), epochs=3, lr=1e-3, batch_size=2, lr_drop_at=bad,
+                  progress=False)
+
+
+def test_nan_message_reports_the_optimizers_real_lr():
+    model = nn.Linear(3, 3)
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.25)
+    calls = []
+
+    def nan_in_second_epoch(model, x):  # 2 batches per epoch; the lr drops after epoch 1
+        calls.append(1)
+        loss = (model(x) ** 2).mean()
+        return (loss * float("nan") if len(calls) > 2 else loss), {}
+
+    with pytest.raises(FloatingPointError, match=r"in epoch 2; try a smaller lr \(now 0\.025\)"):
+        train(model, nan_in_second_epoch, torch.randn(10, 3), epochs=3, batch_size=5, optimizer=optimizer,
+              lr_drop_at=1, progress=False)
+
+
+def test_evaluate_batches_in_eval_mode_without_gradients():
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Linear(5, 5), nn.Dropout(0.5))  # dropout would differ in train mode
+    model.train()
+    x = torch.randn(23, 5)
+    sizes = []
+
+    def fn(m, xb):
+        sizes.append(len(xb))
+        assert not torch.is_grad_enabled() and not m.training
+        return m(xb)
+
+    out = evaluate(model, x, fn, batch_size=10)
+    assert sizes == [10, 10, 3]
+    torch.testing.assert_close(out, model[0](x).detach())
+    assert not out.requires_grad
+    torch.testing.assert_close(evaluate(model, x, batch_size=7), out)  # default fn: model(xb)
+    pair = evaluate(model, x, lambda m, xb: (m(xb), xb.sum(1)), batch_size=10)
+    torch.testing.assert_close(pair[1], x.sum(1))
+    scalars = evaluate(model, x, lambda m, xb: xb.sum(), batch_size=10)  # 0-dim: one per batch
+    assert scalars.shape == (3,)
+    torch.testing.assert_close(scalars.sum(), x.sum())
+    with pytest.raises(ValueError, match="empty"):
+        evaluate(model, x[:0])

@@ -7,8 +7,9 @@ import torch
 from torch.distributions import Normal, kl_divergence
 
 from course_utils.losses import kl_normal, vae_loss, vae_objective
-from course_utils.metrics import active_units, frechet_distance, frechet_lenet_distance, lenet_features
+from course_utils.metrics import active_units, frechet_distance
 from course_utils.models import VAE, ConvVAE, LeNet
+from course_utils.quality import frechet_lenet_distance, lenet_features
 
 
 def test_kl_normal_matches_torch_distributions():

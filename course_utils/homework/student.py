@@ -1,11 +1,13 @@
-"""Homework tooling: student notebooks generated from the solutions, and the checkers they call.
+"""Student notebooks generated from the solutions, stripped as ``nbgrader generate_assignment`` strips them.
 
 The solution notebooks in ``homework/solutions/`` hold each answer between ``### BEGIN SOLUTION``
-and ``### END SOLUTION`` (nbgrader's markers). ``make_student`` replaces every such block with
-``# YOUR CODE HERE`` / ``raise NotImplementedError()`` at the block's indentation and writes the
-student version without outputs; ``make_all_students`` (``make student``,
-``python -m course_utils student``) regenerates ``homework/hw*.ipynb``. The checkers
-(``check_kl_sparsity`` …) live in ``homework_checks`` and are importable from here.
+and ``### END SOLUTION`` in cells that nbgrader's metadata marks as solution cells.
+``make_student`` replaces every such block with ``# YOUR CODE HERE`` / ``raise NotImplementedError()``
+at the block's indentation (a markdown block with ``YOUR ANSWER HERE``), a solution cell without
+markers as a whole, drops ``### BEGIN HIDDEN TESTS`` … ``### END HIDDEN TESTS`` blocks, and writes
+the result without outputs: the same sources nbgrader's release gets (a test runs both).
+``make_all_students`` (``make student``, ``python -m course_utils student``) regenerates
+``homework/hw*.ipynb``.
 """
 
 from __future__ import annotations
@@ -13,22 +15,11 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from .checks import HomeworkCheckFailed  # noqa: F401  (re-exported with the checkers below)
-from .homework_checks import (  # noqa: F401  (re-exported: the notebooks import them from here)
-    check_anomaly_auroc,
-    check_anomaly_score,
-    check_contractive_penalty,
-    check_jacobian_penalty,
-    check_kl_sparsity,
-    check_threshold,
-    check_transposed_size,
-    check_zero_insertion,
-)
-
 BEGIN, END = "### BEGIN SOLUTION", "### END SOLUTION"
 STUB = ("# YOUR CODE HERE", "raise NotImplementedError()")
 MARKDOWN_STUB = ("YOUR ANSWER HERE",)
-HOMEWORK = Path(__file__).resolve().parents[1] / "homework"
+HIDDEN = ("### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS")
+HOMEWORK = Path(__file__).resolve().parents[2] / "homework"
 
 
 def strip_solutions(source: str, where: str = "source", markdown: bool = False) -> tuple[str, int]:
@@ -68,6 +59,23 @@ def strip_solutions(source: str, where: str = "source", markdown: bool = False) 
     return text, blocks
 
 
+def _strip_hidden_tests(source: str, where: str) -> str:
+    """``source`` without its ``### BEGIN HIDDEN TESTS`` … ``### END HIDDEN TESTS`` blocks (nbgrader's)."""
+    out, inside = [], False
+    for line in source.split("\n"):
+        if HIDDEN[0] in line:
+            if inside:
+                raise ValueError(f"{where}: nested '{HIDDEN[0]}'")
+            inside = True
+        elif HIDDEN[1] in line:
+            inside = False
+        elif not inside:
+            out.append(line)
+    if inside:
+        raise ValueError(f"{where}: '{HIDDEN[0]}' without '{HIDDEN[1]}'")
+    return "\n".join(out)
+
+
 def make_student(solution_nb: str | os.PathLike, student_nb: str | os.PathLike) -> Path:
     """Write the student version of ``solution_nb`` to ``student_nb`` and return its path.
 
@@ -85,7 +93,9 @@ def make_student(solution_nb: str | os.PathLike, student_nb: str | os.PathLike) 
     for index, cell in enumerate(nb.cells):
         where = f"{solution_nb.name}, cell {index}"
         source, blocks = strip_solutions(cell.source, where, markdown=cell.cell_type == "markdown")
-        cell.source = source
+        if blocks == 0 and cell.metadata.get("nbgrader", {}).get("solution"):
+            source, blocks = "\n".join(MARKDOWN_STUB if cell.cell_type == "markdown" else STUB), 1
+        cell.source = _strip_hidden_tests(source, where)
         total += blocks
         if cell.cell_type == "code":
             cell.outputs = []
