@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 PYTEST_FLAGS ?=
 ARGS   ?=
 
-.PHONY: setup run test unit lab student lint bench robust clean
+.PHONY: setup run test unit lab student lint bench robust clean site links
 
 setup: $(STAMP)
 
@@ -38,6 +38,12 @@ student: setup  ## regenerate homework/hw*.ipynb from homework/solutions/
 
 bench: setup  ## training throughput, course path vs tutorial pipeline → build/bench.md
 	$(PY) benchmarks/bench.py $(ARGS)
+
+site: setup  ## the course website from the last `make run` → build/site/index.html (MathJax 3 from npm, first time)
+	$(PY) -m course_utils site
+
+links: setup  ## point every Colab/Binder link at one repository: make links REPO=owner/name
+	$(PY) -m course_utils links $(if $(REPO),--repo $(REPO))
 
 clean:
 	rm -rf build .pytest_cache

@@ -1,6 +1,7 @@
 """Command line: ``python -m course_utils run [--profile P] [--dataset D] [--out DIR] [NOTEBOOK ...]``,
 ``python -m course_utils sweep --seeds 0-4 [--datasets D ...] [NOTEBOOK ...]`` (the robustness
-table) and ``python -m course_utils student`` (regenerate the homework's student notebooks).
+table), ``python -m course_utils student`` (regenerate the homework's student notebooks), ``site``
+(the course website from build/) and ``links [--repo owner/name]`` (retarget the Colab/Binder links).
 
 A mistake on the command line (an unknown notebook, profile or seed range) is one line on stderr and
 exit status 2, not a traceback.
@@ -39,6 +40,11 @@ def _parser() -> argparse.ArgumentParser:
     student = sub.add_parser("student", help="regenerate homework/hw*.ipynb from homework/solutions/")
     student.add_argument("--solutions", help="folder of solution notebooks (default: homework/solutions)")
     student.add_argument("--out", help="folder for the student notebooks (default: homework)")
+    links = sub.add_parser("links", help="point every Colab/Binder link at a repository ([tool.course_utils])")
+    links.add_argument("--repo", help="owner/name to set (default: keep pyproject.toml's setting)")
+    links.add_argument("--root", help=argparse.SUPPRESS)
+    site = sub.add_parser("site", help="build the course website from build/ (after a run) into build/site/")
+    site.add_argument("--build", default="build", help="the run's output folder (default: build)")
     return parser
 
 
@@ -72,6 +78,18 @@ def main(argv=None) -> int:
             return 0
         if args.command == "sweep":
             return _sweep(args)
+        if args.command == "site":
+            from .site import build_site
+
+            print(f"Site written to {build_site(args.build)}")
+            return 0
+        if args.command == "links":
+            from .links import REPO_ROOT, repository, retarget
+
+            root = args.root or REPO_ROOT
+            changed = retarget(args.repo, root)
+            print(f"{len(changed)} files changed; every link names {repository(root)}")
+            return 0
 
         from .run import run_course
 

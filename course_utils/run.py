@@ -40,6 +40,16 @@ def find_notebooks(names=None) -> list[Path]:
     return out
 
 
+def notebook_title(nb) -> str | None:
+    """The first markdown heading of a notebook, skipping the error banners papermill inserts."""
+    for cell in nb.cells:
+        if cell.cell_type == "markdown" and "papermill-error-cell-tag" not in cell.metadata.get("tags", []):
+            heading = next((line for line in cell.source.splitlines() if line.startswith("#")), None)
+            if heading:
+                return heading.lstrip("#").strip()
+    return None
+
+
 def _execute(nb: Path, out_nb: Path, parameters: dict, checks_file: Path) -> dict:
     import papermill as pm
 
@@ -62,8 +72,7 @@ def _execute(nb: Path, out_nb: Path, parameters: dict, checks_file: Path) -> dic
         import nbformat
 
         executed = nbformat.read(out_nb, as_version=4)
-        heading = next((c.source for c in executed.cells if c.cell_type == "markdown"), "")
-        title = heading.splitlines()[0].lstrip("# ").strip() if heading else nb.stem
+        title = notebook_title(executed) or nb.stem
         figures = sum("image/png" in o.get("data", {}) for c in executed.cells if c.cell_type == "code"
                       for o in c.get("outputs", []))
     checks = []
@@ -85,7 +94,8 @@ def write_summary(results: list[dict], out: Path, profile, dataset) -> None:
     """``summary.json`` and ``summary.md``: a table of notebooks, then one line per checked claim."""
     total = sum(r["seconds"] for r in results)
     (out / "summary.json").write_text(json.dumps(
-        {"profile": profile, "dataset": dataset, "total_seconds": round(total, 1), "notebooks": results},
+        {"profile": profile, "dataset": dataset, "total_seconds": round(total, 1),
+         "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "notebooks": results},
         indent=2), encoding="utf-8")
     lines = [f"# Course run: profile `{profile}`, dataset `{dataset}`", "",
              "| notebook | status | time (s) | claims passed |", "|---|---|---:|---:|"]
@@ -115,43 +125,6 @@ def write_summary(results: list[dict], out: Path, profile, dataset) -> None:
                              f"{control}{detail}")
         lines.append("")
     (out / "summary.md").write_text("\n".join(lines), encoding="utf-8")
-    write_index(results, out, profile, dataset)
-
-
-def write_index(results: list[dict], out: Path, profile, dataset) -> None:
-    """``index.html``: the course map at a glance, linking each notebook's rendered page."""
-    from html import escape
-
-    rows = []
-    for r in results:
-        ok = sum(c["passed"] for c in r["checks"])
-        claims = "".join(
-            f"<li class='{'ok' if c['passed'] else 'bad'}'>{'✔' if c['passed'] else '✘'} <code>{escape(c['name'])}</code>: "
-            f"{escape(format_value(c['value']) if not isinstance(c['value'], str) else c['value'])} "
-            f"(expected {escape(c['bound'])}){escape(' — ' + c['detail']) if c.get('detail') else ''}</li>"
-            for c in r["checks"])
-        error = f"<p class='bad'>failed at {escape(r['error'])}</p>" if r["error"] else ""
-        rows.append(
-            f"<tr><td><a href='notebooks/{escape(r['notebook'])}.html'>{escape(r.get('title', r['notebook']))}</a>"
-            f"<br><small>{escape(r['notebook'])}</small></td>"
-            f"<td class='{'ok' if r['status'] == 'passed' else 'bad'}'>{'✔ passed' if r['status'] == 'passed' else '✘ failed'}</td>"
-            f"<td>{r['seconds']:.1f} s</td><td>{r.get('figures', 0)}</td>"
-            f"<td><details><summary>{ok}/{len(r['checks'])} claims</summary><ul>{claims}</ul></details>{error}</td></tr>")
-    total = sum(r["seconds"] for r in results)
-    page = f"""<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>Autoencoder course: run summary</title>
-<style>
-body {{ font-family: system-ui, sans-serif; margin: 2rem auto; max-width: 70rem; color: #222; }}
-table {{ border-collapse: collapse; width: 100%; }} th, td {{ border-bottom: 1px solid #ddd; padding: .5rem; text-align: left; vertical-align: top; }}
-.ok {{ color: #1a7f37; }} .bad {{ color: #c62828; }} code {{ background: #f4f4f4; padding: 0 .2rem; }} li {{ margin: .2rem 0; }}
-</style></head><body>
-<h1>Autoencoder course</h1>
-<p>Profile <b>{escape(str(profile))}</b>, dataset <b>{escape(str(dataset))}</b>: {len(results)} notebooks in {total:.0f} s,
-{sum(r['status'] == 'passed' for r in results)} passed, {sum(sum(c['passed'] for c in r['checks']) for r in results)} claims checked and passing.</p>
-<table><thead><tr><th>notebook</th><th>status</th><th>time</th><th>figures</th><th>claims</th></tr></thead>
-<tbody>{''.join(rows)}</tbody></table></body></html>
-"""
-    (out / "index.html").write_text(page, encoding="utf-8")
 
 
 def run_course(notebooks=None, profile: str | None = None, dataset: str | None = None,
