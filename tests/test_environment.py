@@ -18,9 +18,9 @@ import pytest
 REPO = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((REPO / "notebooks").glob("*.ipynb")) + sorted((REPO / "homework").rglob("*.ipynb"))
 CONDA_NAMES = {"torch": "pytorch-cpu"}  # conda-forge's CPU build of the same package
-RUNTIME = {"torch", "torchvision", "matplotlib", "ipywidgets", "tqdm", "scikit-learn", "numpy", "scipy", "mlxtend"}
+RUNTIME = {"torch", "torchvision", "matplotlib", "ipywidgets", "tqdm", "scikit-learn", "numpy", "scipy", "mlxtend", "pillow"}
 COURSE = {"papermill", "nbconvert", "jupyterlab", "ipykernel", "nbval"}
-IMPORT_NAMES = {"sklearn": "scikit-learn", "IPython": "ipywidgets"}  # IPython comes with ipywidgets
+IMPORT_NAMES = {"sklearn": "scikit-learn", "IPython": "ipywidgets", "PIL": "pillow"}  # IPython comes with ipywidgets
 
 
 def _name(spec: str) -> str:
