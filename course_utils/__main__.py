@@ -1,5 +1,5 @@
 """Command line: ``python -m course_utils run [--profile P] [--dataset D] [--out DIR] [NOTEBOOK ...]``,
-``python -m course_utils sweep --seeds 0-4 [--datasets D ...] [NOTEBOOK ...]`` (the robustness
+``python -m course_utils sweep --seeds 0-4 [--dataset D] [NOTEBOOK ...]`` (the robustness
 table), ``python -m course_utils student`` (regenerate the homework's student notebooks), ``site``
 (the course website from build/) and ``links [--repo owner/name]`` (retarget the Colab/Binder links).
 
@@ -29,8 +29,8 @@ def _parser() -> argparse.ArgumentParser:
     sweep.add_argument("notebooks", nargs="*", help="notebook paths or names such as 05_regularized_autoencoders "
                                                     "(default: all)")
     sweep.add_argument("--seeds", default="0-4", help="seeds, e.g. 0-4 or 0,3 (default: 0-4)")
-    sweep.add_argument("--datasets", nargs="+", choices=DATASETS, default=list(DATASETS),
-                       help="data sets (default: both)")
+    sweep.add_argument("--dataset", action="append", choices=DATASETS, dest="datasets",
+                       help="a data set; repeat for several (default: all of them)")
     sweep.add_argument("--profile", choices=sorted(PROFILES), help="quick or full; default: auto")
     sweep.add_argument("--out", default="build", help="output folder (default: build)")
     sweep.add_argument("--keep-notebooks", action="store_true",
@@ -54,7 +54,7 @@ def _sweep(args) -> int:
     if args.combine:
         result = combine(args.combine, out=args.out)
     else:
-        result = sweep(args.notebooks, seeds=parse_seeds(args.seeds), datasets=args.datasets,
+        result = sweep(args.notebooks, seeds=parse_seeds(args.seeds), datasets=args.datasets or DATASETS,
                        profile=args.profile, out=args.out, keep_notebooks=args.keep_notebooks)
     bad = [c for c in result["claims"] if not c["all_passed"]]
     stopped = [r for r in result["runs"] if r["status"] != "passed"]

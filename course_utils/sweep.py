@@ -1,4 +1,4 @@
-"""The robustness sweep: ``python -m course_utils sweep --seeds 0-4 --datasets mnist fashion_mnist [NOTEBOOK ...]``.
+"""The robustness sweep: ``python -m course_utils sweep --seeds 0-4 --dataset mnist --dataset fashion_mnist [NOTEBOOK ...]``.
 
 A claim is evidence only if it holds for every seed and on both data sets, with margin. The sweep
 executes each notebook once per (dataset, seed) with checks in record-only mode (a failed claim is

@@ -60,3 +60,13 @@ def test_a_run_that_stops_is_reported_and_its_claims_marked_missing(tmp_path, ca
     claims = {c["name"]: c for c in json.loads((out / "robustness.json").read_text())["claims"]}
     assert claims["before"]["all_passed"] and claims["after"]["missing"] == ["fashion_mnist/0"]
     assert not claims["after"]["all_passed"]
+
+
+def test_dataset_option_does_not_swallow_the_notebooks():
+    from course_utils.__main__ import _parser
+
+    args = _parser().parse_args(["sweep", "--seeds", "0-4", "--dataset", "mnist", "05_regularized_autoencoders"])
+    assert args.datasets == ["mnist"] and args.notebooks == ["05_regularized_autoencoders"]
+    args = _parser().parse_args(["sweep", "--dataset", "mnist", "--dataset", "fashion_mnist", "a", "b"])
+    assert args.datasets == ["mnist", "fashion_mnist"] and args.notebooks == ["a", "b"]
+    assert _parser().parse_args(["sweep"]).datasets is None  # all data sets
