@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 PYTEST_FLAGS ?=
 ARGS   ?=
 
-.PHONY: setup run test unit lab student lint bench clean
+.PHONY: setup run test unit lab student lint bench robust clean
 
 setup: $(STAMP)
 
@@ -17,6 +17,9 @@ $(STAMP): pyproject.toml
 
 run: setup  ## execute all notebooks into build/ and write build/summary.md (ARGS="--profile full ...")
 	$(PY) -m course_utils run $(ARGS)
+
+robust: setup  ## every notebook over seeds 0-4 on both data sets → build/robustness.md (ARGS="05_regularized_autoencoders")
+	$(PY) -m course_utils sweep --seeds 0-4 $(ARGS)
 
 test: setup lint  ## unit tests, then every notebook and homework solution under nbval
 	$(PY) -m pytest $(PYTEST_FLAGS) --nbval-lax --nbval-current-env tests notebooks homework/solutions

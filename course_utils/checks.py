@@ -25,7 +25,8 @@ class ClaimFailed(AssertionError):
     """A lecture claim that the measurement did not support."""
 
 
-def _fmt(v) -> str:
+def format_value(v) -> str:
+    """A measured value as the summaries print it: 4 significant digits, thousands separators."""
     if isinstance(v, bool):
         return str(v)
     if isinstance(v, int):
@@ -94,7 +95,7 @@ def check(name: str, value, *, less_than=None, greater_than=None, at_most=None, 
     control = _plain(control)
     ok = _holds(value, bounds)
     control_ok = None if control is None else not _holds(control, bounds)  # the control must fail the bound
-    bound_text = " and ".join(f"{op} {_fmt(b)}" for op, b in bounds.items())
+    bound_text = " and ".join(f"{op} {format_value(b)}" for op, b in bounds.items())
     record = {"name": name, "value": value if isinstance(value, bool | int | float) else str(value),
               "bound": bound_text, "bounds": {op: b for op, b in bounds.items() if not isinstance(b, bool)},
               "passed": bool(ok and control_ok is not False), "detail": detail,
@@ -106,9 +107,9 @@ def check(name: str, value, *, less_than=None, greater_than=None, at_most=None, 
     if path:
         with open(path, "a", encoding="utf-8") as f:
             f.write(json.dumps(record) + "\n")
-    line = f"{name}: {_fmt(value)} (expected {bound_text})"
+    line = f"{name}: {format_value(value)} (expected {bound_text})"
     if control is not None:
-        line += f"; control, {control_label or 'negative control'}: {_fmt(control)}"
+        line += f"; control, {control_label or 'negative control'}: {format_value(control)}"
     line += f" — {detail}" if detail else ""
     if not ok:
         problem = f"✘ {line}: the measurement does not support the claim"
@@ -196,11 +197,11 @@ def compare(got, expected: torch.Tensor, rtol=1e-4, atol=1e-6) -> str | None:
     if (excess <= 0).all():
         return None
     if expected.numel() == 1:
-        return f"expected {_fmt(expected.item())}, got {_fmt(got.item())}"
+        return f"expected {format_value(expected.item())}, got {format_value(got.item())}"
     at = tuple(int(i) for i in torch.unravel_index(excess.argmax(), expected.shape))
     wrong = int((excess > 0).sum())
     return (f"{wrong} of {expected.numel()} entries differ, e.g. at {at}: expected "
-            f"{_fmt(expected[at].item())}, got {_fmt(got[at].item())}")
+            f"{format_value(expected[at].item())}, got {format_value(got[at].item())}")
 
 
 @contextlib.contextmanager

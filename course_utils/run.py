@@ -13,7 +13,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from .checks import _fmt
+from .checks import format_value
 from .data import DATASETS
 from .profiles import PROFILES, get_profile
 
@@ -93,15 +93,26 @@ def write_summary(results: list[dict], out: Path, profile, dataset) -> None:
         ok = sum(c["passed"] for c in r["checks"])
         mark = "✔ passed" if r["status"] == "passed" else "✘ failed"
         lines.append(f"| {r['notebook']} | {mark} | {r['seconds']:.1f} | {ok}/{len(r['checks'])} |")
-    lines += ["", f"Total: {total:.1f} s", ""]
+    lines += ["", f"Total: {total:.1f} s", "",
+              "Each notebook lists its **empirical claims** (outcomes of training or data, each with the "
+              "negative control that lands on the other side of the bound) and then its **identity checks** "
+              "(a formula equals a reference).", ""]
     for r in results:
         lines.append(f"## {r['notebook']}")
         if r["error"]:
             lines.append(f"- ✘ **failed** at {r['error']}")
-        for c in r["checks"]:
-            value = _fmt(c["value"]) if not isinstance(c["value"], str) else c["value"]
-            detail = f" — {c['detail']}" if c.get("detail") else ""
-            lines.append(f"- {'✔' if c['passed'] else '✘'} `{c['name']}`: {value} (expected {c['bound']}){detail}")
+        for kind, heading in (("empirical", "Empirical claims"), ("identity", "Identity checks")):
+            rows = [c for c in r["checks"] if c.get("kind", "empirical") == kind]
+            if rows:
+                lines += ["", f"{heading}:", ""]
+            for c in rows:
+                value = format_value(c["value"]) if not isinstance(c["value"], str) else c["value"]
+                control = ""
+                if c.get("control") is not None:
+                    control = f"; control ({c.get('control_label') or 'negative control'}): {format_value(c['control'])}"
+                detail = f" — {c['detail']}" if c.get("detail") else ""
+                lines.append(f"- {'✔' if c['passed'] else '✘'} `{c['name']}`: {value} (expected {c['bound']})"
+                             f"{control}{detail}")
         lines.append("")
     (out / "summary.md").write_text("\n".join(lines), encoding="utf-8")
     write_index(results, out, profile, dataset)
@@ -116,7 +127,7 @@ def write_index(results: list[dict], out: Path, profile, dataset) -> None:
         ok = sum(c["passed"] for c in r["checks"])
         claims = "".join(
             f"<li class='{'ok' if c['passed'] else 'bad'}'>{'✔' if c['passed'] else '✘'} <code>{escape(c['name'])}</code>: "
-            f"{escape(_fmt(c['value']) if not isinstance(c['value'], str) else c['value'])} "
+            f"{escape(format_value(c['value']) if not isinstance(c['value'], str) else c['value'])} "
             f"(expected {escape(c['bound'])}){escape(' — ' + c['detail']) if c.get('detail') else ''}</li>"
             for c in r["checks"])
         error = f"<p class='bad'>failed at {escape(r['error'])}</p>" if r["error"] else ""

@@ -63,3 +63,36 @@ def test_readme_badges_point_at_existing_notebooks_in_the_repository():
         assert repo == owner_repo and (REPO / path).exists(), f"{repo}/{path}"
     listed = {path for _, path in targets}
     assert {p.relative_to(REPO).as_posix() for p in COURSE} <= listed, "every notebook is in the course map"
+
+
+def _check_calls(path):
+    """Every ``check(...)`` call in a notebook's code cells, parsed (IPython magics blanked out)."""
+    import ast
+
+    for c in cells(path):
+        if c["cell_type"] != "code":
+            continue
+        src = "\n".join("" if line.lstrip().startswith(("%", "!")) else line
+                        for line in "".join(c["source"]).splitlines())
+        for node in ast.walk(ast.parse(src)):
+            if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "check":
+                yield node
+
+
+def test_claim_names_are_unique_across_the_course_and_each_claim_is_typed():
+    """A claim's name identifies it in summary.md and the robustness table; each one says what it is."""
+    import ast
+
+    seen: dict[str, str] = {}
+    for path in COURSE + sorted((REPO / "homework" / "solutions").glob("*.ipynb")):
+        for call in _check_calls(path):
+            assert call.args and isinstance(call.args[0], ast.Constant), \
+                f"{path.name}: line {call.lineno}: a claim's name must be a string literal"
+            name = call.args[0].value
+            assert re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", name), f"{path.name}: claim name {name!r} is not a slug"
+            assert name not in seen, f"claim {name!r} is used in {seen[name]} and again in {path.name}"
+            seen[name] = path.name
+            keywords = {k.arg for k in call.keywords}
+            assert keywords & {"identity", "control"}, \
+                f"{path.name}: {name!r} is neither identity=True nor an empirical claim with control="
+    assert len(seen) >= 30

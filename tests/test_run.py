@@ -22,10 +22,11 @@ def write_nb(path, *sources):
 
 def test_run_writes_notebooks_html_and_summary(tmp_path):
     good = write_nb(tmp_path / "01_good.ipynb",
-                    "from course_utils.checks import check\ncheck('answer-is-42', 6 * 7, at_least=42)\n"
+                    "from course_utils.checks import check\ncheck('answer-is-42', 6 * 7, at_least=42, identity=True)\n"
+                    "check('learned', 0.1, less_than=0.5, control=0.9, control_label='untrained')\n"
                     "print(PROFILE, DATASET)")
     bad = write_nb(tmp_path / "02_bad.ipynb",
-                   "from course_utils.checks import check\ncheck('too-big', 3.0, less_than=1.0)")
+                   "from course_utils.checks import check\ncheck('too-big', 3.0, less_than=1.0, control=5.0)")
     out = tmp_path / "build"
     results = run_course([good, bad], profile="quick", dataset="fashion_mnist", out=out)
     assert [r["status"] for r in results] == ["passed", "failed"]
@@ -36,6 +37,9 @@ def test_run_writes_notebooks_html_and_summary(tmp_path):
     summary = (out / "summary.md").read_text()
     assert "| 01_good | ✔ passed |" in summary and "| 02_bad | ✘ failed |" in summary
     assert "- ✔ `answer-is-42`: 42 (expected ≥ 42)" in summary
+    assert "- ✔ `learned`: 0.1 (expected < 0.5); control (untrained): 0.9" in summary
+    assert summary.index("Empirical claims:") < summary.index("`learned`") < summary.index("Identity checks:") \
+        < summary.index("`answer-is-42`")
     assert "- ✘ `too-big`: 3 (expected < 1)" in summary
     index = (out / "index.html").read_text()
     assert "href='notebooks/01_good.html'" in index and "✘ failed" in index and "<code>answer-is-42</code>" in index
