@@ -113,10 +113,13 @@ def plot_latent(z, labels=None, ax=None, title: str | None = None, classes=None,
         ax.scatter(z[:, 0], z[:, 1], s=s, alpha=0.6)
     else:
         labels = _np(labels).astype(int)
-        sc = ax.scatter(z[:, 0], z[:, 1], c=labels, cmap="tab10", s=s, alpha=0.7, vmin=-0.5, vmax=9.5)
-        cbar = fig.colorbar(sc, ax=ax, ticks=range(10))
-        if classes is not None:
-            cbar.ax.set_yticklabels([str(c) for c in classes], fontsize=7)
+        colours = plt.get_cmap("tab10")
+        for k in np.unique(labels):  # one scatter per class: a legend of names, not a colour bar
+            at = labels == k
+            name = str(classes[k]) if classes is not None else str(k)
+            ax.scatter(z[at, 0], z[at, 1], color=colours(k % 10), s=s, alpha=0.7, label=name)
+        ax.legend(fontsize=7, markerscale=8 / max(s, 1) ** 0.5, loc="center left", bbox_to_anchor=(1.0, 0.5),
+                  frameon=False, handletextpad=0.2)
     ax.set_xlabel("$z_1$")
     ax.set_ylabel("$z_2$")
     if title:

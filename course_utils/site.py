@@ -140,7 +140,7 @@ def landing_page(summary: dict, titles: dict, homework: dict, run: str, repo: st
     n_ok = sum(c["passed"] for r in results for c in r["checks"])
     lines = ["# Autoencoders, measured", "",
              "A course on autoencoders in Jupyter notebooks: PCA, the fully-connected and convolutional "
-             "autoencoder, denoising, sparse and contractive autoencoders, the VAE, and a GAN for contrast. "
+             "autoencoder, denoising, sparse and contractive autoencoders, the VAE, a GAN for contrast, and what autoencoders are used for. "
              "Every claim a lecture makes is measured on the spot by a `check(...)` cell, next to a negative "
              "control that lands on the other side of the bound.", "",
              f"**This site shows the course run of {run}**: {len(results)} notebooks in "

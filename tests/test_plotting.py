@@ -31,6 +31,11 @@ def test_history_latent_manifold_interpolation():
     assert len(fig.axes[0].lines) == 4
     fig = plot_latent(torch.randn(50, 2), torch.randint(0, 10, (50,)))
     assert isinstance(fig, Figure)
+    names = [f"class {k}" for k in range(10)]
+    fig = plot_latent(torch.randn(40, 2), torch.tensor([3, 7] * 20), classes=names)
+    legend = fig.axes[0].get_legend()  # a categorical legend naming the classes present, not a colour bar
+    assert [t.get_text() for t in legend.get_texts()] == ["class 3", "class 7"]
+    assert len(fig.axes) == 1
     with pytest.raises(ValueError, match=r"\(N, 2\)"):
         plot_latent(torch.randn(5, 3))
     fig = plot_manifold(lambda z: torch.sigmoid(z.sum(1)).reshape(-1, 1, 1, 1).expand(-1, 1, 28, 28), n=5)

@@ -233,19 +233,19 @@ def check_contractive_choice(choose, make_model, x_fit: torch.Tensor, x_val: tor
         result["mse_ratio"] = result["mse_yours"] / result["mse_plain"]
         return None
 
-    def contracts():
-        if "jac_ratio" not in result:
-            return "not measured: the step above failed"
-        return None if result["jac_ratio"] <= JAC_RATIO_AT_MOST else \
-            (f"your encoder's Jacobian norm is {result['jac_ratio']:.3f} × the plain autoencoder's (at most "
-             f"{JAC_RATIO_AT_MOST}): λ is too small to contract the encoder; choose a larger one")
+    def ratio_at_most(key, bound, advice):
+        def case():
+            if key not in result:
+                return "not measured: the step above failed"
+            return None if result[key] <= bound else advice.format(ratio=result[key], bound=bound)
+        return case
 
-    def reconstructs():
-        if "mse_ratio" not in result:
-            return "not measured: the step above failed"
-        return None if result["mse_ratio"] <= MSE_RATIO_AT_MOST else \
-            (f"your test MSE is {result['mse_ratio']:.3f} × the plain autoencoder's (at most {MSE_RATIO_AT_MOST}): "
-             f"λ is so large that reconstruction suffers; choose a smaller one")
+    contracts = ratio_at_most("jac_ratio", JAC_RATIO_AT_MOST,
+                              "your encoder's Jacobian norm is {ratio:.3f} × the plain autoencoder's (at most "
+                              "{bound}): λ is too small to contract the encoder; choose a larger one")
+    reconstructs = ratio_at_most("mse_ratio", MSE_RATIO_AT_MOST,
+                                 "your test MSE is {ratio:.3f} × the plain autoencoder's (at most {bound}): "
+                                 "λ is so large that reconstruction suffers; choose a smaller one")
 
     ok = run_cases("contractive_choice", [
         (lambda: "your choice, and a plain autoencoder trained by the checker for comparison" + (
