@@ -69,7 +69,7 @@ def draw_conv_explorer(i: int, k: int, s: int = 1, p: int = 0, transposed: bool 
     from torch import nn
 
     from .arithmetic import conv_output_size, conv_transpose_output_size
-    from .plotting import plot_conv_grid
+    from .conv_figures import plot_conv_grid
 
     if transposed:
         o = conv_transpose_output_size(i, k, s, p, 1, output_padding)

@@ -170,7 +170,7 @@ def test_bad_arguments_raise_clear_errors(call, name):
 def test_grid_figures_and_explorer_return_figures():
     from matplotlib.figure import Figure
 
-    from course_utils.plotting import plot_conv_grid, plot_transposed_conv_1d
+    from course_utils.conv_figures import plot_conv_grid, plot_transposed_conv_1d
     from course_utils.widgets import conv_explorer, draw_conv_explorer
 
     for kwargs in [dict(i=5, k=3, s=2, p=1), dict(i=3, k=3, s=2, p=1, transposed=True, output_padding=1),
