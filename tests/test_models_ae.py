@@ -74,6 +74,6 @@ def test_draw_latent_explorer_returns_figure():
     z = torch.randn(40, 2)
     fig = draw_latent_explorer(model.decode, z, torch.randint(0, 10, (40,)), z1=0.3, z2=-0.2)
     assert isinstance(fig, matplotlib.figure.Figure)
-    assert len(fig.axes) >= 2  # the scatter (plus colour bar) and the decoded image
+    assert len(fig.axes) >= 2  # the scatter (with a class legend) and the decoded image
     with pytest.raises(ValueError, match=r"\(N, 2\)"):
         draw_latent_explorer(model.decode, torch.randn(40, 3), None, 0.0, 0.0)

@@ -171,4 +171,5 @@ def test_latent_explorer_draws_a_vae_decoding():
 
     model = VAE(latent_dim=2, hidden=16)
     fig = draw_latent_explorer(model.decode, torch.randn(20, 2), torch.arange(20) % 10, z1=0.5, z2=-1.0)
-    assert isinstance(fig, plt.Figure) and len(fig.axes) == 3  # codes (+ colour bar) and the decoding
+    assert isinstance(fig, plt.Figure) and len(fig.axes) == 2  # the codes (with a class legend) and the decoding
+    assert len(fig.axes[0].get_legend().get_texts()) == 10
