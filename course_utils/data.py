@@ -231,6 +231,27 @@ def load_dataset(name: str = "mnist", profile=None, **kwargs) -> ImageData:
     return (load_mnist if key == "mnist" else load_fashion_mnist)(**kwargs)
 
 
+def split_validation(x, y=None, *, fraction: float = 1 / 8, seed: int = 0):
+    """Carve a seeded validation split from training tensors: ``(x_train, y_train, x_val, y_val)``.
+
+    The one split every notebook and homework uses: a permutation drawn from a CPU generator seeded
+    with ``seed`` (so it is the same on every device), the first ``fraction`` of it for validation.
+    ``y`` may be None (then ``y_train`` and ``y_val`` are None). Tensors stay on their device.
+    """
+    if not 0 < fraction < 1:
+        raise ValueError(f"fraction must be between 0 and 1 (exclusive), got {fraction!r}")
+    if y is not None and len(y) != len(x):
+        raise ValueError(f"x has {len(x)} samples but y has {len(y)}")
+    n_val = int(len(x) * fraction)
+    if n_val < 1 or n_val >= len(x):
+        raise ValueError(f"a {fraction:g} validation split of {len(x)} samples leaves an empty side")
+    order = torch.randperm(len(x), generator=torch.Generator().manual_seed(seed)).to(x.device)
+    val, fit = order[:n_val], order[n_val:]
+    if y is None:
+        return x[fit], None, x[val], None
+    return x[fit], y[fit], x[val], y[val]
+
+
 def batches(x, batch_size: int, shuffle: bool = False, generator: torch.Generator | None = None
             ) -> Iterator:
     """Yield mini-batches sliced from tensors already on the device (no per-sample DataLoader).

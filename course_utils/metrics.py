@@ -126,3 +126,24 @@ def checkerboard_energy(x: torch.Tensor) -> float:
     nyquist = power[..., h // 2, 0] + power[..., 0, w // 2] + power[..., h // 2, w // 2]
     total = power.sum(dim=(-2, -1)).clamp_min(1e-12)
     return (nyquist / total).mean().item()
+
+
+def knn_accuracy(codes_ref, labels_ref, codes_query, labels_query, k: int = 5) -> float:
+    """Share of ``codes_query`` whose k nearest ``codes_ref`` (Euclidean) vote for the right label.
+
+    The one k-NN measure of the course (02 codes as features, 06 latent spaces, 08 retrieval): the
+    reference set is a fit set (training codes), the query set is held out; scikit-learn does the search.
+    """
+    from sklearn.neighbors import KNeighborsClassifier
+
+    ref, query = _features_2d(codes_ref, "codes_ref"), _features_2d(codes_query, "codes_query")
+    y_ref = np.asarray(torch.as_tensor(labels_ref).cpu())
+    y_query = np.asarray(torch.as_tensor(labels_query).cpu())
+    if len(ref) != len(y_ref) or len(query) != len(y_query):
+        raise ValueError("each set of codes needs one label per code")
+    if ref.shape[1] != query.shape[1]:
+        raise ValueError(f"codes differ in size: {ref.shape[1]} vs {query.shape[1]}")
+    if not 1 <= k <= len(ref):
+        raise ValueError(f"k must be in [1, {len(ref)}], got {k}")
+    clf = KNeighborsClassifier(n_neighbors=k).fit(ref, y_ref)
+    return float((clf.predict(query) == y_query).mean())

@@ -161,3 +161,26 @@ def test_batches_bad_input():
         next(batches((torch.zeros(3), torch.zeros(4)), 2))
     with pytest.raises(TypeError):
         next(batches([1, 2, 3], 2))
+
+
+def test_split_validation_is_a_seeded_partition():
+    from course_utils.data import split_validation
+
+    x = torch.arange(80.0).reshape(40, 2)
+    y = torch.arange(40)
+    x_fit, y_fit, x_val, y_val = split_validation(x, y, fraction=0.25, seed=3)
+    assert len(x_val) == 10 and len(x_fit) == 30
+    assert sorted(torch.cat([y_fit, y_val]).tolist()) == list(range(40))  # every sample once
+    assert torch.equal(x_val[:, 0] / 2, y_val.float())  # x and y stay paired
+    again = split_validation(x, y, fraction=0.25, seed=3)
+    assert torch.equal(again[3], y_val)
+    assert not torch.equal(split_validation(x, y, fraction=0.25, seed=4)[3], y_val)
+    assert split_validation(x, fraction=0.25, seed=3)[1] is None
+
+
+@pytest.mark.parametrize("fraction", [0.0, 1.0, 0.01])
+def test_split_validation_rejects_empty_sides(fraction):
+    from course_utils.data import split_validation
+
+    with pytest.raises(ValueError, match="fraction|empty"):
+        split_validation(torch.zeros(20, 3), fraction=fraction)

@@ -85,3 +85,15 @@ def test_trained_lenet_trains_with_the_profiles_budget_then_loads(tmp_path, monk
     assert "Loaded lenet_random_tiny" in capsys.readouterr().out
     for a, b in zip(lenet.parameters(), again.parameters()):
         assert torch.equal(a, b)
+
+
+def test_knn_accuracy_matches_a_hand_count():
+    from course_utils.metrics import knn_accuracy
+
+    ref = torch.tensor([[0.0], [0.1], [0.2], [5.0], [5.1], [5.2]])
+    y_ref = torch.tensor([0, 0, 0, 1, 1, 1])
+    query = torch.tensor([[0.05], [5.05], [4.9], [0.3]])
+    assert knn_accuracy(ref, y_ref, query, torch.tensor([0, 1, 1, 0]), k=3) == 1.0
+    assert knn_accuracy(ref, y_ref, query, torch.tensor([0, 1, 0, 1]), k=3) == 0.5
+    with pytest.raises(ValueError, match="k must be"):
+        knn_accuracy(ref, y_ref, query, torch.tensor([0, 1, 0, 1]), k=7)
