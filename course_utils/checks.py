@@ -1,60 +1,53 @@
-"""Claims a notebook asserts: ``check(name, value, ...)`` prints ✔ or raises ``ClaimFailed`` (all notebooks).
+"""Claims a notebook asserts: ``check(name, value, ...)`` shows ✔ or raises ``ClaimFailed`` (all notebooks).
 
-Each result is kept in ``RESULTS`` and, when env ``COURSE_CHECKS_FILE`` names a file (the course
-run sets it), appended there as one JSON line, so ``build/summary.md`` can list every claim.
-The homework's graders live apart, in ``course_utils.homework``.
+Each claim becomes a record (``course_utils.claims``) that ``check`` publishes in the notebook's
+output beside its ✔ line, so the course run and the sweep read every claim from the executed
+notebook. The homework's graders live apart, in ``course_utils.homework``.
 """
 
 from __future__ import annotations
 
-import json
-import math
-import os
+import sys
 
-RESULTS: list[dict] = []
+from .claims import MIME, plain_value, describe, format_value, holds, make_record, margin  # noqa: F401  (format_value, margin: old home)
+
+_record_only = False
 
 
 class ClaimFailed(AssertionError):
     """A lecture claim that the measurement did not support."""
 
 
-def format_value(v) -> str:
-    """A measured value as the summaries print it: 4 significant digits, thousands separators."""
-    if isinstance(v, bool):
-        return str(v)
-    if isinstance(v, int):
-        return f"{v:,}"
-    if isinstance(v, float):
-        if v == 0 or 1e-3 <= abs(v) < 1e5:
-            return f"{v:.4g}"
-        return f"{v:.3e}"
-    return str(v)
+def record_failures(on: bool = True) -> None:
+    """Record failed claims (✘) and go on instead of raising: the robustness sweep runs this first."""
+    global _record_only
+    _record_only = bool(on)
 
 
-_OPS = {"<": lambda v, b: v < b, ">": lambda v, b: v > b, "≤": lambda v, b: v <= b,
-        "≥": lambda v, b: v >= b, "==": lambda v, b: v == b}
+def _kernel_shell():
+    """The running Jupyter kernel's shell, or None (a script, a test, a terminal IPython)."""
+    if "IPython" not in sys.modules:
+        return None
+    from IPython import get_ipython
+
+    shell = get_ipython()
+    return shell if getattr(shell, "kernel", None) is not None else None
 
 
-def _holds(value, bounds: dict) -> bool:
-    if isinstance(value, float) and math.isnan(value):
-        return False
-    return all(_OPS[op](value, b) for op, b in bounds.items())
+def _publish(record: dict, text: str) -> None:
+    """Show ``text``; in a Jupyter kernel as a display output that also carries the record."""
+    if _kernel_shell() is None:
+        print(text)
+        return
+    from IPython.display import display
 
-
-def _plain(value):
-    if hasattr(value, "item"):
-        value = value.item()
-    return value
-
-
-def record_only() -> bool:
-    """True when env ``COURSE_CHECKS_RECORD_ONLY=1``: failed claims are recorded, not raised (the sweep)."""
-    return os.environ.get("COURSE_CHECKS_RECORD_ONLY", "") not in ("", "0")
+    display({"text/plain": text, MIME: record}, raw=True)
 
 
 def check(name: str, value, *, less_than=None, greater_than=None, at_most=None, at_least=None,
-          detail: str = "", control=None, control_label: str = "", identity: bool = False):
-    """Assert a measured ``value`` against bounds; print ``✔ name: value (bound)``; return ``value``.
+          detail: str = "", control=None, control_label: str = "", identity: bool = False,
+          record_only: bool | None = None):
+    """Assert a measured ``value`` against bounds; show ``✔ name: value (bound)``; return ``value``.
 
     Give one or more of ``less_than``, ``greater_than``, ``at_most``, ``at_least``. With no bound a
     boolean value must be True. ``detail`` is printed after the result (e.g. the baseline measured).
@@ -68,66 +61,34 @@ def check(name: str, value, *, less_than=None, greater_than=None, at_most=None, 
       ``control_label``. The control must land on the other side of the bound, or the check could
       not have failed and ``ClaimFailed`` is raised.
 
-    With env ``COURSE_CHECKS_RECORD_ONLY=1`` (the robustness sweep) a failed claim is recorded and
-    printed with ✘ but not raised, so that every later claim is still measured.
+    ``record_only=True`` (default: as set by ``record_failures()``, which the robustness sweep calls)
+    shows a failed claim with ✘ and returns instead of raising, so that every later claim is measured.
     """
-    value = _plain(value)
-    bounds = {"<": less_than, ">": greater_than, "≤": at_most, "≥": at_least}
-    bounds = {op: _plain(b) for op, b in bounds.items() if b is not None}
+    given = (("less_than", less_than), ("greater_than", greater_than), ("at_most", at_most), ("at_least", at_least))
+    bounds = [[op, b] for op, b in given if b is not None]
     if not bounds:
         if not isinstance(value, bool):
             raise TypeError(f"check({name!r}): give a bound (less_than=, greater_than=, at_most=, "
                             f"at_least=) or a boolean value")
-        bounds = {"==": True}
+        bounds = [["equals", True]]
     if identity and control is not None:
         raise TypeError(f"check({name!r}): an identity check takes no control")
     if not identity and control is None:
         raise TypeError(f"check({name!r}): an empirical claim needs its negative control: pass control= "
                         f"(the same measurement where the claim is false) and control_label=, or "
                         f"identity=True for a formula checked against a reference")
-    control = _plain(control)
-    ok = _holds(value, bounds)
-    control_ok = None if control is None else not _holds(control, bounds)  # the control must fail the bound
-    bound_text = " and ".join(f"{op} {format_value(b)}" for op, b in bounds.items())
-    record = {"name": name, "value": value if isinstance(value, bool | int | float) else str(value),
-              "bound": bound_text, "bounds": {op: b for op, b in bounds.items() if not isinstance(b, bool)},
-              "passed": bool(ok and control_ok is not False), "detail": detail,
-              "kind": "identity" if identity else "empirical",
-              "control": control if isinstance(control, bool | int | float | None) else str(control),
-              "control_label": control_label, "control_fails_bound": control_ok}
-    RESULTS.append(record)
-    path = os.environ.get("COURSE_CHECKS_FILE")
-    if path:
-        with open(path, "a", encoding="utf-8") as f:
-            f.write(json.dumps(record) + "\n")
-    line = f"{name}: {format_value(value)} (expected {bound_text})"
-    if control is not None:
-        line += f"; control, {control_label or 'negative control'}: {format_value(control)}"
-    line += f" — {detail}" if detail else ""
-    if not ok:
-        problem = f"✘ {line}: the measurement does not support the claim"
-    elif control_ok is False:
-        problem = f"✘ {line}: the negative control passes the bound too, so the check cannot discriminate"
-    else:
-        print(f"✔ {line}")
+    record = make_record(name, value, bounds, identity=identity, control=control, control_label=control_label,
+                         detail=detail)
+    value = plain_value(value)
+    if record["passed"]:
+        _publish(record, f"✔ {describe(record)}")
         return value
-    if record_only():
-        print(problem + " (recorded; COURSE_CHECKS_RECORD_ONLY is set)")
+    why = ("the measurement does not support the claim" if not holds(record["value"], record["bounds"])
+           else "the negative control passes the bound too, so the check cannot discriminate")
+    problem = f"✘ {describe(record)}: {why}"
+    if record_only if record_only is not None else _record_only:
+        _publish(record, problem + " (recorded: record-only mode)")
         return value
+    _publish(record, problem)
     raise ClaimFailed(problem)
 
-
-def margin(record: dict) -> float | None:
-    """How far a recorded value is inside its bounds (negative: outside), relative to the bound's size.
-
-    For ``v < b`` it is ``(b - v) / |b|`` (``b - v`` when ``b == 0``), the smallest over the record's
-    bounds; None for boolean claims.
-    """
-    value = record["value"]
-    if isinstance(value, bool) or not isinstance(value, int | float) or not record.get("bounds"):
-        return None
-    out = []
-    for op, b in record["bounds"].items():
-        scale = abs(b) or 1.0
-        out.append(((b - value) if op in ("<", "≤") else (value - b)) / scale)
-    return min(out)

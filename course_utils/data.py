@@ -16,12 +16,13 @@ import shutil
 import socket
 import struct
 import tempfile
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import torch
+
+from .batching import batches  # noqa: F401  (moved; notebooks import it from here)
 
 MNIST_CLASSES = tuple(str(d) for d in range(10))
 FASHION_CLASSES = ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
@@ -250,28 +251,3 @@ def split_validation(x, y=None, *, fraction: float = 1 / 8, seed: int = 0):
     if y is None:
         return x[fit], None, x[val], None
     return x[fit], y[fit], x[val], y[val]
-
-
-def batches(x, batch_size: int, shuffle: bool = False, generator: torch.Generator | None = None
-            ) -> Iterator:
-    """Yield mini-batches sliced from tensors already on the device (no per-sample DataLoader).
-
-    ``x`` is a tensor or a tuple of tensors with the same first dimension (then tuples are yielded).
-    With ``shuffle`` the order is a fresh permutation drawn from ``generator`` (a CPU generator).
-    """
-    tensors = x if isinstance(x, tuple | list) else (x,)
-    if not tensors or not all(isinstance(t, torch.Tensor) for t in tensors):
-        raise TypeError("batches expects a tensor or a tuple of tensors")
-    n = len(tensors[0])
-    if any(len(t) != n for t in tensors):
-        raise ValueError(f"all tensors must have the same length, got {[len(t) for t in tensors]}")
-    if not isinstance(batch_size, int) or batch_size < 1:
-        raise ValueError(f"batch_size must be a positive int, got {batch_size!r}")
-    order = torch.randperm(n, generator=generator).to(tensors[0].device) if shuffle else None
-    for start in range(0, n, batch_size):
-        if order is None:
-            out = tuple(t[start:start + batch_size] for t in tensors)
-        else:
-            idx = order[start:start + batch_size]
-            out = tuple(t[idx] for t in tensors)
-        yield out if isinstance(x, tuple | list) else out[0]

@@ -11,7 +11,7 @@ import math
 import torch
 import torch.nn.functional as F
 
-from .metrics import jacobian_frobenius
+from .batching import jacobian_frobenius
 
 
 def reconstruction_loss(model: torch.nn.Module, x: torch.Tensor):
@@ -140,7 +140,7 @@ def _sigmoid_layer_weight(model):
 
 def contractive_objective(lam: float, exact: bool = False):
     """Contractive AE: MSE + λ‖∂f/∂x‖²_F (batch mean). Closed form for a one-layer sigmoid encoder;
-    ``exact=True`` differentiates through ``metrics.jacobian_frobenius`` for any encoder (slower) (05).
+    ``exact=True`` differentiates through ``batching.jacobian_frobenius`` for any encoder (slower) (05).
     """
     def loss_fn(model, x):
         if exact:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from .train import evaluate
+from .batching import evaluate, jacobian_frobenius  # noqa: F401  (jacobian_frobenius: metrics' name for it)
 
 
 def mse(x_hat: torch.Tensor, x: torch.Tensor) -> float:
@@ -39,26 +39,6 @@ def reconstruct(model: torch.nn.Module, x: torch.Tensor, batch_size: int = 1000)
 def reconstruction_mse(model: torch.nn.Module, x: torch.Tensor, batch_size: int = 1000) -> float:
     """Test MSE per pixel of an autoencoder on ``x`` (02, 04, 05)."""
     return mse(reconstruct(model, x, batch_size), x)
-
-
-def jacobian_frobenius(encoder, x: torch.Tensor, create_graph: bool = False) -> torch.Tensor:
-    """Mean over samples of ‖∂f(x_i)/∂x_i‖²_F for any encoder f: (N, ...) → (N, m), by autograd (05).
-
-    One backward pass per code unit j: since samples do not interact, the gradient of Σ_i f_j(x_i)
-    with respect to x holds row j of every sample's Jacobian. ``create_graph=True`` keeps the result
-    differentiable (a training penalty). The encoder must treat samples independently (no batch norm
-    in training mode).
-    """
-    x = x.detach().requires_grad_(True)
-    with torch.enable_grad():
-        z = encoder(x)
-        if z.ndim != 2 or len(z) != len(x):
-            raise ValueError(f"encoder must map (N, ...) to codes (N, m), got {tuple(z.shape)}")
-        total = z.new_zeros(())
-        for j in range(z.shape[1]):
-            (g,) = torch.autograd.grad(z[:, j].sum(), x, retain_graph=True, create_graph=create_graph)
-            total = total + (g**2).sum()
-    return total / len(x)
 
 
 def _features_2d(f, name) -> np.ndarray:

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 import torch
 
-from .data import batches
+from .batching import batches, evaluate  # noqa: F401  (evaluate moved; notebooks import it from here)
 
 
 @dataclass
@@ -154,25 +154,3 @@ def train(model: torch.nn.Module, loss_fn, x_train, *, epochs: int, batch_size: 
     model.eval()
     history.seconds = time.perf_counter() - start
     return history
-
-
-@torch.inference_mode()
-def evaluate(model: torch.nn.Module, x, fn=None, *, batch_size: int = 1000):
-    """``fn(model, xb)`` (default ``model(xb)``) over batches of ``x``, in eval mode, without gradients.
-
-    The batch outputs are concatenated along the first axis (0-dim outputs are stacked, one per
-    batch; a tuple output gives a tuple of concatenated tensors). E.g. ``evaluate(lenet, x, lambda
-    m, xb: m(xb).argmax(1))`` predicts labels; ``x`` may be a tuple of tensors as for ``batches``.
-    """
-    fn = fn if fn is not None else (lambda m, xb: m(xb))
-    model.eval()
-    outs = [fn(model, xb) for xb in batches(x, batch_size)]
-    if not outs:
-        raise ValueError("evaluate got no samples: x is empty")
-    if isinstance(outs[0], tuple):
-        return tuple(_join([out[i] for out in outs]) for i in range(len(outs[0])))
-    return _join(outs)
-
-
-def _join(tensors):
-    return torch.stack(tensors) if tensors[0].ndim == 0 else torch.cat(tensors)

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import torch
 
-from ..checks import format_value
+from ..claims import format_value
 
 
 class HomeworkCheckFailed(AssertionError):
