@@ -49,7 +49,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _sweep(args) -> int:
-    from .sweep import combine, parse_seeds, sweep
+    from .tooling.sweep import combine, parse_seeds, sweep
 
     if args.combine:
         result = combine(args.combine, out=args.out)
@@ -79,19 +79,20 @@ def main(argv=None) -> int:
         if args.command == "sweep":
             return _sweep(args)
         if args.command == "site":
-            from .site import build_site
+            from .tooling.site import build_site
 
             print(f"Site written to {build_site(args.build)}")
             return 0
         if args.command == "links":
-            from .links import REPO_ROOT, repository, retarget
+            from .paths import REPO_ROOT
+            from .tooling.links import repository, retarget
 
             root = args.root or REPO_ROOT
             changed = retarget(args.repo, root)
             print(f"{len(changed)} files changed; every link names {repository(root)}")
             return 0
 
-        from .run import run_course
+        from .tooling.run import run_course
 
         results = run_course(args.notebooks, profile=args.profile, dataset=args.dataset, out=args.out,
                              html=not args.no_html)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sys
 
-from .claims import MIME, plain_value, describe, format_value, holds, make_record, margin  # noqa: F401  (format_value, margin: old home)
+from .claims import MIME, describe, format_value, holds, make_record, margin, plain_value  # noqa: F401  (format_value, margin: old home)
 
 _record_only = False
 

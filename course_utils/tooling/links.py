@@ -13,7 +13,8 @@ import re
 import tomllib
 from pathlib import Path
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
+from ..paths import REPO_ROOT
+
 _NAME = r"[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+"
 # Each pattern has three groups: the text before the repository, the repository, the text after.
 PATTERNS = [

@@ -18,8 +18,10 @@ import sys
 import time
 from pathlib import Path
 
-from .checks import format_value
-from .links import REPO_ROOT, launch_links, repository
+from ..paths import REPO_ROOT
+from .alt import add_alt_text, figure_alts
+from .links import launch_links, repository
+from .report import run_claims_table
 from .run import notebook_title
 
 MATHJAX = "mathjax@3"
@@ -41,27 +43,6 @@ def _cell(text: str):
     from nbformat.v4 import new_markdown_cell
 
     return new_markdown_cell(text)
-
-
-def _value(v) -> str:
-    return "—" if v is None else (format_value(v) if not isinstance(v, str) else v)
-
-
-def claims_table(checks: list[dict]) -> str:
-    """A MyST table of a notebook's claims: value, bound, negative control, pass."""
-    if not checks:
-        return "No claim was checked."
-    rows = ["| claim | value | bound | control | pass |", "|---|---:|---|---|:---:|"]
-    for c in checks:
-        if c.get("kind") == "identity":
-            control = "identity: a formula against its reference"
-        elif c.get("control") is None:
-            control = "—"
-        else:
-            control = f"{_value(c['control'])} ({c.get('control_label') or 'negative control'})"
-        cells = [f"`{c['name']}`", _value(c["value"]), c["bound"], control, "✔" if c["passed"] else "✘ **no**"]
-        rows.append("| " + " | ".join(str(x).replace("|", "\\|").replace("\n", " ") for x in cells) + " |")
-    return "\n".join(rows)
 
 
 def _badges(path: str, repo: str) -> str:
@@ -99,7 +80,7 @@ def notebook_page(nb, r: dict, run: str, repo: str):
         report += ["```{admonition} ✘ This notebook failed in the course run", ":class: error",
                    f"{r.get('error') or 'It wrote no output.'}", "",
                    "The page shows its outputs up to the cell where it stopped.", "```", ""]
-    report += [claims_table(r["checks"])]
+    report += [run_claims_table(r)]
     if stop is not None:
         cells.insert(stop, _cell(f"```{{error}}\nThe course run stopped here: {r.get('error')}\n```"))
     first = next((i for i, c in enumerate(cells) if c.cell_type == "markdown"), -1)
@@ -162,7 +143,7 @@ def landing_page(summary: dict, titles: dict, homework: dict, run: str, repo: st
                   f"{sum(c['passed'] for c in r['checks'])}/{len(r['checks'])} claims"]
         if r.get("error"):
             lines += [f"Failed at {r['error']}", ""]
-        lines += [claims_table(r["checks"]), fence, ""]
+        lines += [run_claims_table(r), fence, ""]
     return "\n".join(lines)
 
 
@@ -202,7 +183,7 @@ def build_site(build="build", homework=None, repo: str | None = None, npm_prefix
     import nbformat
 
     run = f"{_when(summary, summary_path)}, profile `{summary['profile']}`, dataset `{summary['dataset']}`"
-    titles = {}
+    titles, alts = {}, {}
     for r in summary["notebooks"]:
         path = build / "notebooks" / f"{r['notebook']}.ipynb"
         if path.exists():
@@ -210,6 +191,7 @@ def build_site(build="build", homework=None, repo: str | None = None, npm_prefix
         else:  # it did not even start
             nb = nbformat.v4.new_notebook(cells=[_cell(f"# {r.get('title') or r['notebook']}")])
         titles[r["notebook"]] = notebook_title(nb) or r["notebook"]
+        alts.update(figure_alts(nb, titles[r["notebook"]]))
         nbformat.write(notebook_page(nb, r, run, repo), src / "notebooks" / path.name)
     students = {}
     for path in sorted(homework.glob("hw*.ipynb")):
@@ -232,6 +214,7 @@ def build_site(build="build", homework=None, repo: str | None = None, npm_prefix
     html = src / "_build" / "html"
     if done.returncode != 0 or not (html / "index.html").exists():
         raise RuntimeError(f"jupyter-book build failed:\n{(done.stdout + done.stderr)[-4000:]}")
+    add_alt_text(html, alts)
     shutil.rmtree(out, ignore_errors=True)
     shutil.move(str(html), str(out))
     (build / "index.html").write_text(
