@@ -6,8 +6,8 @@ import shutil
 import pytest
 
 from course_utils.__main__ import main
-from course_utils.links import (
-    REPO_ROOT,
+from course_utils.paths import REPO_ROOT
+from course_utils.tooling.links import (
     disagreements,
     launch_links,
     linked_files,

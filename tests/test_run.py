@@ -1,26 +1,43 @@
-"""The headless course run on small throw-away notebooks (a real kernel, papermill and nbconvert)."""
+"""The headless course run: the summary logic on records, then one real run of throw-away notebooks (kernel)."""
 
 import json
 
 import nbformat
 import pytest
-from nbformat.v4 import new_code_cell, new_notebook
 
 from course_utils.__main__ import main
-from course_utils.run import find_notebooks, run_course
+from course_utils.tooling.run import find_notebooks, merge_results, run_course, write_summary
 
 
-def write_nb(path, *sources):
-    nb = new_notebook()
-    nb.cells = [new_code_cell("PROFILE = None\nDATASET = 'mnist'")]
-    nb.cells[0].metadata["tags"] = ["parameters"]
-    nb.cells += [new_code_cell(s) for s in sources]
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    nbformat.write(nb, path)
-    return path
+def result(notebook, checks, status="passed", date="2031-01-01 00:00 UTC", dataset="mnist"):
+    return {"notebook": notebook, "title": notebook, "status": status, "seconds": 1.0, "figures": 0,
+            "error": None if status == "passed" else "cell 2: ClaimFailed", "checks": checks, "date": date,
+            "profile": "quick", "dataset": dataset}
 
 
-def test_run_writes_notebooks_html_and_summary(tmp_path):
+def test_running_some_notebooks_updates_their_rows_and_keeps_the_others(tmp_path, record):
+    first = [result("01_a", [record("a", 1, less_than=2, control=3)]),
+             result("02_b", [record("b", 5, less_than=2, control=6)], status="failed")]
+    write_summary(first, tmp_path)
+    again = result("02_b", [record("b", 1, less_than=2, control=6)], date="2031-01-02 00:00 UTC", dataset="fashion_mnist")
+    summary = write_summary([again], tmp_path)
+    assert [r["notebook"] for r in summary["notebooks"]] == ["01_a", "02_b"]
+    assert summary["notebooks"][0] == first[0] and summary["notebooks"][1] == again
+    assert summary["dataset"] == "mixed" and summary["date"] == "2031-01-02 00:00 UTC"
+    assert json.loads((tmp_path / "summary.json").read_text()) == summary
+    md = (tmp_path / "summary.md").read_text()
+    assert "| 01_a | ✔ passed |" in md and "| 02_b | ✔ passed |" in md and "✘ failed" not in md
+    assert merge_results(first, []) == first
+
+
+def test_an_older_summary_is_replaced_not_merged(tmp_path, record):
+    (tmp_path / "summary.json").write_text(json.dumps({"notebooks": [{"notebook": "00_old"}]}))
+    summary = write_summary([result("01_a", [])], tmp_path)
+    assert [r["notebook"] for r in summary["notebooks"]] == ["01_a"]
+
+
+@pytest.mark.kernel
+def test_run_reads_claims_from_the_executed_notebooks(tmp_path, write_nb, capsys):
     good = write_nb(tmp_path / "01_good.ipynb",
                     "from course_utils.checks import check\ncheck('answer-is-42', 6 * 7, at_least=42, identity=True)\n"
                     "check('learned', 0.1, less_than=0.5, control=0.9, control_label='untrained')\n"
@@ -31,24 +48,22 @@ def test_run_writes_notebooks_html_and_summary(tmp_path):
     results = run_course([good, bad], profile="quick", dataset="fashion_mnist", out=out)
     assert [r["status"] for r in results] == ["passed", "failed"]
     assert "ClaimFailed" in results[1]["error"] and "cell" in results[1]["error"]
+    assert [(c["name"], c["passed"]) for r in results for c in r["checks"]] == \
+        [("answer-is-42", True), ("learned", True), ("too-big", False)]
+    assert results[0]["checks"][1]["control"] == 0.9 and results[0]["checks"][0]["kind"] == "identity"
     assert (out / "notebooks" / "01_good.html").exists()
     executed = nbformat.read(out / "notebooks" / "01_good.ipynb", as_version=4)
+    cell = next(c for c in executed.cells if "answer-is-42" in c.source)
+    shown = [o["data"]["text/plain"] for o in cell.outputs if o.output_type == "display_data"]
+    assert shown == ["✔ answer-is-42: 42 (expected ≥ 42)",
+                     "✔ learned: 0.1 (expected < 0.5); control, untrained: 0.9"]
     assert "quick fashion_mnist" in "".join(o.get("text", "") for o in executed.cells[-1].outputs)
-    summary = (out / "summary.md").read_text()
-    assert "| 01_good | ✔ passed |" in summary and "| 02_bad | ✘ failed |" in summary
-    assert "- ✔ `answer-is-42`: 42 (expected ≥ 42)" in summary
-    assert "- ✔ `learned`: 0.1 (expected < 0.5); control (untrained): 0.9" in summary
-    assert summary.index("Empirical claims:") < summary.index("`learned`") < summary.index("Identity checks:") \
-        < summary.index("`answer-is-42`")
-    assert "- ✘ `too-big`: 3 (expected < 1)" in summary
-    data = json.loads((out / "summary.json").read_text())
-    assert data["profile"] == "quick" and data["notebooks"][0]["checks"][0]["value"] == 42
-
-
-def test_cli_exit_code_names_the_failing_notebook(tmp_path, capsys):
-    bad = write_nb(tmp_path / "bad.ipynb", "1 / 0")
-    assert main(["run", str(bad), "--out", str(tmp_path / "b"), "--no-html"]) == 1
-    assert "FAILED bad: cell" in capsys.readouterr().err
+    # the command line: one notebook again updates its row; the exit status names the failure
+    assert main(["run", str(bad), "--out", str(out), "--no-html", "--profile", "quick"]) == 1
+    assert "FAILED 02_bad: cell" in capsys.readouterr().err
+    summary = json.loads((out / "summary.json").read_text())
+    assert [(r["notebook"], r["dataset"]) for r in summary["notebooks"]] == [("01_good", "fashion_mnist"),
+                                                                           ("02_bad", "mnist")]
 
 
 def test_bad_arguments_are_explained(tmp_path):

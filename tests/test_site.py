@@ -1,10 +1,11 @@
 """The course website, built by jupyter-book from a tiny fake course run and read in headless Chromium.
 
 The fake run (summary.json and two executed notebooks, one failed the way papermill leaves it, plus
-one homework) is written by hand, so no kernel runs. The browser test serves the built site on
-127.0.0.1, blocks every other host, and checks that math is typeset, figures load, the navigation
-reaches every page and the failed notebook says so. Skips where jupyter-book, npm/MathJax or
-Chromium are missing, except in CI. Screenshots go to build/browser/.
+one homework) is written by hand, so no kernel runs. The build (slow) checks the pages' contents and
+that every image has alternative text; the browser test serves the built site on 127.0.0.1, blocks
+every other host, and checks that math is typeset, figures load, the navigation reaches every page
+and the failed notebook says so. Skips where jupyter-book, npm/MathJax or Chromium are missing,
+except in CI. Screenshots go to build/browser/.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import http.server
 import io
 import json
 import os
+import re
 import shutil
 import threading
 from pathlib import Path
@@ -22,11 +24,12 @@ from pathlib import Path
 import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
-from test_browser import SHOTS, _browser, _require_browser
 
-from course_utils.links import named_repositories
-from course_utils.run import notebook_title
-from course_utils.site import build_site
+from course_utils.claims import make_record
+from course_utils.tooling.alt import add_alt_text, figure_alts
+from course_utils.tooling.links import named_repositories
+from course_utils.tooling.run import notebook_title
+from course_utils.tooling.site import build_site
 
 BANNER = ('<span style="color:red; font-family:Helvetica Neue, Helvetica, Arial, sans-serif; font-size:2em;">'
           'An Exception was encountered at \'<a href="#papermill-error-cell">In [2]</a>\'.</span>')
@@ -34,11 +37,14 @@ STOP = ('<span id="papermill-error-cell" style="color:red; font-family:Helvetica
         'sans-serif; font-size:2em;">Execution using papermill encountered an exception here and stopped:</span>')
 
 
-def png() -> str:
+ALT = "Figure: loss per epoch — x: epoch — y: MSE"
+
+
+def png(y=(2, 0, 1)) -> str:
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots(figsize=(3, 2))
-    ax.plot([0, 1, 2], [2, 0, 1])
+    ax.plot([0, 1, 2], list(y))
     buf = io.BytesIO()
     fig.savefig(buf, format="png")
     plt.close(fig)
@@ -54,8 +60,10 @@ def fake_build(root: Path, homework: Path | None = None) -> Path:
                           "(https://colab.research.google.com/github/o/r/blob/main/notebooks/01_good.ipynb)"),
         new_markdown_cell("## 1. Math\n\nThe loss $\\lVert x - \\hat x \\rVert^2$, inline $$z = \\mu + \\sigma$$ and\n\n"
                           "$$\\mathrm{ELBO} = \\mathbb E_q[\\log p(x|z)] - \\mathrm{KL}(q \\| p)$$"),
-        new_code_cell("plot()", execution_count=1, outputs=[
-            new_output("display_data", data={"image/png": png(), "text/plain": "<Figure>"})]),
+        new_code_cell("plot()", execution_count=1, outputs=[  # as course_utils.figures publishes a figure
+            new_output("display_data", data={"image/png": png(), "text/plain": ALT},
+                       metadata={"image/png": {"alt": ALT}}),
+            new_output("display_data", data={"image/png": png((0, 1, 0)), "text/plain": "<Figure size 300x200>"})]),
         new_code_cell("check('good-claim', 0.1, less_than=0.5)", execution_count=2, outputs=[
             new_output("stream", name="stdout", text="✔ good-claim: 0.1 (expected < 0.5)\n")]),
         new_code_cell("display(Markdown(...))", execution_count=3, outputs=[  # prose rendered from values
@@ -74,17 +82,17 @@ def fake_build(root: Path, homework: Path | None = None) -> Path:
     for name, nb in (("01_good", good), ("02_bad", bad)):
         nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
         nbformat.write(nb, build / "notebooks" / f"{name}.ipynb")
-    claim = {"kind": "empirical", "control_label": "untrained", "detail": "", "bounds": {"<": 0.5}}
-    summary = {"profile": "quick", "dataset": "mnist", "total_seconds": 3.5, "date": "2031-01-02 03:04 UTC", "notebooks": [
-        {"notebook": "01_good", "title": "01 · A passing lecture", "status": "passed", "seconds": 1.5, "figures": 1,
-         "error": None, "checks": [{**claim, "name": "good-claim", "value": 0.1, "bound": "< 0.5", "passed": True,
-                                    "control": 0.9, "control_fails_bound": True},
-                                   {"name": "an-identity", "value": 1e-7, "bound": "< 1e-05", "passed": True,
-                                    "kind": "identity", "control": None, "control_label": "", "detail": ""}]},
-        {"notebook": "02_bad", "title": "An Exception was encountered", "status": "failed", "seconds": 2.0,
-         "figures": 0, "error": "cell 2: ClaimFailed: ✘ bad-claim: 3 (expected < 1)",
-         "checks": [{**claim, "name": "bad-claim", "value": 3.0, "bound": "< 1", "passed": False, "control": 5.0,
-                     "control_fails_bound": True}]}]}
+    good_claim = make_record("good-claim", 0.1, [["less_than", 0.5]], control=0.9, control_label="untrained")
+    identity = make_record("an-identity", 1e-7, [["less_than", 1e-5]], identity=True)
+    bad_claim = make_record("bad-claim", 3.0, [["less_than", 1.0]], control=5.0, control_label="untrained")
+    run = {"date": "2031-01-02 03:04 UTC", "profile": "quick", "dataset": "mnist"}
+    summary = {"schema": 2, "profile": "quick", "dataset": "mnist", "total_seconds": 3.5, "date": "2031-01-02 03:04 UTC",
+               "notebooks": [
+                   {**run, "notebook": "01_good", "title": "01 · A passing lecture", "status": "passed", "seconds": 1.5,
+                    "figures": 2, "error": None, "checks": [good_claim, identity]},
+                   {**run, "notebook": "02_bad", "title": "An Exception was encountered", "status": "failed",
+                    "seconds": 2.0, "figures": 0, "error": "cell 2: ClaimFailed: ✘ bad-claim: 3 (expected < 1)",
+                    "checks": [bad_claim]}]}
     (build / "summary.json").write_text(json.dumps(summary), encoding="utf-8")
     if homework is not None:
         homework.mkdir(parents=True, exist_ok=True)
@@ -92,6 +100,21 @@ def fake_build(root: Path, homework: Path | None = None) -> Path:
                                  new_code_cell("# YOUR CODE HERE\nraise NotImplementedError()")])
         nbformat.write(hw, homework / "hw1_task.ipynb")
     return build
+
+
+def test_alt_text_comes_from_the_figures_metadata_else_a_fallback(tmp_path):
+    nb = nbformat.read(fake_build(tmp_path) / "notebooks" / "01_good.ipynb", as_version=4)
+    alts = figure_alts(nb, "01 · A passing lecture")
+    assert sorted(alts.values()) == ["Figure drawn by cell 3 of 01 · A passing lecture", ALT]
+    first, second = alts
+    page = tmp_path / "page.html"
+    page.write_text(f'<p><img alt="_images/{first}" src="../_images/{first}" />'
+                    f'<img src="../_images/{second}"\n class="x"><img src="logo.png" alt="Logo"></p>')
+    assert add_alt_text(tmp_path, alts) == 2
+    html = page.read_text()
+    assert f'<img alt="{ALT}" src="../_images/{first}" />' in html
+    assert 'alt="Figure drawn by cell 3 of 01 · A passing lecture" src="../_images/' in html
+    assert html.count("alt=") == 3 and 'alt="Logo"' in html
 
 
 def test_title_skips_papermill_banner_and_missing_run_is_explained(tmp_path):
@@ -112,7 +135,7 @@ def _skip_or_fail(why: str):
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
     """(build folder, site folder) of a site built from the fake run."""
-    from course_utils.site import _jupyter_book
+    from course_utils.tooling.site import _jupyter_book
 
     try:
         _jupyter_book()
@@ -127,6 +150,22 @@ def site(tmp_path_factory):
     return build, index.parent
 
 
+IMG = re.compile(r"<img\b[^>]*>")
+
+
+@pytest.mark.slow
+def test_every_image_on_the_site_has_alternative_text(site):
+    build, out = site
+    images = [(page, tag) for page in out.rglob("*.html") for tag in IMG.findall(page.read_text(encoding="utf-8"))]
+    assert sum("_images/" in tag for _, tag in images) == 2  # the fake run's two figures
+    for page, tag in images:
+        alt = re.search(r'\balt="([^"]*)"', tag)
+        assert alt and alt.group(1).strip() and not alt.group(1).endswith(".png"), f"{page.name}: {tag}"
+    good = (out / "notebooks" / "01_good.html").read_text(encoding="utf-8")
+    assert f'alt="{ALT}"' in good.replace("&#x27;", "'")
+
+
+@pytest.mark.slow
 def test_site_pages_carry_the_run(site):
     build, out = site
     landing = (out / "index.html").read_text(encoding="utf-8")
@@ -177,54 +216,46 @@ RAW_MATH = """() => {
 }"""
 
 
-def test_site_in_chromium(served):
-    _require_browser()
-    from playwright.sync_api import sync_playwright
-
-    SHOTS.mkdir(parents=True, exist_ok=True)
+@pytest.mark.browser
+def test_site_in_chromium(served, chromium, shots):
     outside = []
-    with sync_playwright() as p:
-        browser = _browser(p)
-        try:
-            page = browser.new_page(viewport={"width": 1300, "height": 900})
+    page = chromium.new_page(viewport={"width": 1300, "height": 900})
 
-            def only_local(route):
-                if route.request.url.startswith(served):
-                    return route.continue_()
-                outside.append(route.request.url)
-                return route.abort()
+    def only_local(route):
+        if route.request.url.startswith(served):
+            return route.continue_()
+        outside.append(route.request.url)
+        return route.abort()
 
-            page.route("**/*", only_local)
-            page.goto(f"{served}/index.html")
-            assert page.locator("h1").first.inner_text().startswith("Autoencoders, measured")
-            row = page.locator("table tr", has_text="02 · A failing lecture").first
-            assert "✘ failed" in row.inner_text()
-            page.screenshot(path=str(SHOTS / "site-landing.png"), full_page=True)
-            nav = page.locator("nav.bd-docs-nav a.reference.internal")
-            targets = {nav.nth(i).inner_text().strip(): nav.nth(i).get_attribute("href") for i in range(nav.count())}
-            assert set(targets) == {"Autoencoders, measured", "01 · A passing lecture", "02 · A failing lecture",
-                                    "Homework 1 · A task"}, targets
-            for title in targets:  # the sidebar reaches every page, from every page
-                page.locator("nav.bd-docs-nav a.reference.internal", has_text=title).first.click()
-                page.wait_for_load_state("load")
-                assert page.locator("article h1").first.inner_text().strip().startswith(title)
-                if title != "Autoencoders, measured":  # every notebook page here has math; the landing has none
-                    page.wait_for_function("() => window.MathJax && MathJax.startup && MathJax.startup.promise")
-                    page.evaluate("() => MathJax.startup.promise")
-                    assert page.locator("article mjx-container").count() >= 1, f"no typeset math on {title}"
-                assert page.evaluate(RAW_MATH) == [], f"raw TeX left on {title}"
-                images = page.locator("article img")
-                for i in range(images.count()):
-                    assert images.nth(i).evaluate("img => img.complete && img.naturalWidth > 0"), title
-            page.locator("nav.bd-docs-nav a.reference.internal", has_text="01 · A passing lecture").first.click()
-            page.wait_for_load_state("load")
-            assert page.locator("article img").count() == 1 and page.locator("article mjx-container").count() >= 4
-            page.screenshot(path=str(SHOTS / "site-notebook.png"), full_page=True)
-            page.locator("nav.bd-docs-nav a.reference.internal", has_text="02 · A failing lecture").first.click()
-            page.wait_for_load_state("load")
-            failure = page.locator("article .admonition.error").first
-            assert "failed in the course run" in failure.inner_text()
-            page.screenshot(path=str(SHOTS / "site-failed.png"), full_page=True)
-        finally:
-            browser.close()
+    page.route("**/*", only_local)
+    page.goto(f"{served}/index.html")
+    assert page.locator("h1").first.inner_text().startswith("Autoencoders, measured")
+    row = page.locator("table tr", has_text="02 · A failing lecture").first
+    assert "✘ failed" in row.inner_text()
+    page.screenshot(path=str(shots / "site-landing.png"), full_page=True)
+    nav = page.locator("nav.bd-docs-nav a.reference.internal")
+    targets = {nav.nth(i).inner_text().strip(): nav.nth(i).get_attribute("href") for i in range(nav.count())}
+    assert set(targets) == {"Autoencoders, measured", "01 · A passing lecture", "02 · A failing lecture",
+                            "Homework 1 · A task"}, targets
+    for title in targets:  # the sidebar reaches every page, from every page
+        page.locator("nav.bd-docs-nav a.reference.internal", has_text=title).first.click()
+        page.wait_for_load_state("load")
+        assert page.locator("article h1").first.inner_text().strip().startswith(title)
+        if title != "Autoencoders, measured":  # every notebook page here has math; the landing has none
+            page.wait_for_function("() => window.MathJax && MathJax.startup && MathJax.startup.promise")
+            page.evaluate("() => MathJax.startup.promise")
+            assert page.locator("article mjx-container").count() >= 1, f"no typeset math on {title}"
+        assert page.evaluate(RAW_MATH) == [], f"raw TeX left on {title}"
+        images = page.locator("article img")
+        for i in range(images.count()):
+            assert images.nth(i).evaluate("img => img.complete && img.naturalWidth > 0"), title
+    page.locator("nav.bd-docs-nav a.reference.internal", has_text="01 · A passing lecture").first.click()
+    page.wait_for_load_state("load")
+    assert page.locator("article img").count() == 2 and page.locator("article mjx-container").count() >= 4
+    page.screenshot(path=str(shots / "site-notebook.png"), full_page=True)
+    page.locator("nav.bd-docs-nav a.reference.internal", has_text="02 · A failing lecture").first.click()
+    page.wait_for_load_state("load")
+    failure = page.locator("article .admonition.error").first
+    assert "failed in the course run" in failure.inner_text()
+    page.screenshot(path=str(shots / "site-failed.png"), full_page=True)
     assert outside == [], f"the site asked for other hosts: {outside}"
