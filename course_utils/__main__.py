@@ -3,7 +3,8 @@
 table), ``python -m course_utils student`` (regenerate the homework's student notebooks), ``site``
 (the course website from build/) and ``links [--repo owner/name]`` (retarget the Colab/Binder links).
 
-A mistake on the command line (an unknown notebook, profile or seed range) is one line on stderr and
+The tools live in ``course_utils.tooling`` (run, sweep, report, site, links), apart from the
+lecture modules. A mistake on the command line (an unknown notebook, profile or seed range) is one line on stderr and
 exit status 2, not a traceback.
 """
 

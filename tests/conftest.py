@@ -13,13 +13,14 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_notebook
 
+from course_utils.paths import REPO_ROOT
+
 matplotlib.use("Agg")
 os.environ.setdefault("COURSE_PROGRESS", "0")
 os.environ.setdefault("COURSE_OFFLINE", "1")
 
-REPO = Path(__file__).resolve().parents[1]
 CHROMIUM = "/usr/bin/chromium"
-SHOTS = REPO / "build" / "browser"
+SHOTS = REPO_ROOT / "build" / "browser"
 
 MARKERS = {
     "kernel": "starts a Jupyter kernel (papermill, nbclient)",

@@ -1,17 +1,16 @@
 """The throughput benchmark (make bench) on one small configuration: its table, and what it is for."""
 
 import importlib.util
-from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[1]
+from course_utils.paths import REPO_ROOT
 
 
 @pytest.mark.slow
 def test_the_course_path_trains_faster_than_the_tutorial_pipeline(tmp_path):
     """At batch 32 the tutorial's per-image ToTensor and per-batch loss.item() cost more than slicing a tensor."""
-    spec = importlib.util.spec_from_file_location("bench", REPO / "benchmarks" / "bench.py")
+    spec = importlib.util.spec_from_file_location("bench", REPO_ROOT / "benchmarks" / "bench.py")
     bench = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(bench)
     out = tmp_path / "bench.md"

@@ -23,8 +23,9 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_notebook
 
+from course_utils.paths import REPO_ROOT
+
 pytestmark = pytest.mark.browser
-REPO = Path(__file__).resolve().parents[1]
 WIDGET_NOTEBOOK = [  # three cells: what a lecture's widget needs, nothing more
     "import torch\nfrom course_utils.pca import fit_pca\nfrom course_utils.widgets import pca_slider",
     "x = torch.rand(64, 1, 8, 8, generator=torch.Generator().manual_seed(0))\npca = fit_pca(x, 20)",
@@ -43,7 +44,7 @@ def lab(tmp_path, chromium):
     """A JupyterLab server on 127.0.0.1 serving tmp_path; yields (base_url, token, root)."""
     port, token = _free_port(), secrets.token_hex(16)
     env = {**os.environ, "COURSE_OFFLINE": "1", "COURSE_PROGRESS": "0", "JUPYTER_PLATFORM_DIRS": "1",
-           "PYTHONPATH": os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")])}
+           "PYTHONPATH": os.pathsep.join([str(REPO_ROOT), os.environ.get("PYTHONPATH", "")])}
     log = open(tmp_path / "lab.log", "wb")
     root = tmp_path / "lab"
     root.mkdir()

@@ -26,6 +26,7 @@ import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
 from course_utils.claims import make_record
+from course_utils.paths import REPO_ROOT
 from course_utils.tooling.alt import add_alt_text, figure_alts
 from course_utils.tooling.links import named_repositories
 from course_utils.tooling.run import notebook_title
@@ -141,7 +142,7 @@ def site(tmp_path_factory):
         _jupyter_book()
     except RuntimeError as e:
         _skip_or_fail(str(e))
-    npm = Path(__file__).resolve().parents[1] / "build" / "site-npm"  # shared: MathJax is installed once
+    npm = REPO_ROOT / "build" / "site-npm"  # shared: MathJax is installed once
     if shutil.which("npm") is None and not (npm / "node_modules" / "mathjax").exists():
         _skip_or_fail("the site needs npm to install MathJax 3 (Debian: apt-get install npm)")
     root = tmp_path_factory.mktemp("site")
