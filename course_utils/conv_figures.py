@@ -11,7 +11,7 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 import numpy as np
 
-from .plotting import _done, _new_ax, _np
+from .figures import finish, new_axes, to_numpy
 
 _CELL_COLOURS = {"input": "#6baed6", "inserted zero": "#ffffff", "padding": "#d9d9d9",
                  "cropped": "#fcbba1", "output": "#a1d99b"}
@@ -62,7 +62,7 @@ def plot_conv_grid(i: int, k: int, s: int = 1, p: int = 0, transposed: bool = Fa
     kinds[~in_padded[:, None] | ~in_padded[None, :]] = 3
 
     caller_ax = ax
-    fig, ax = _new_ax(ax, (min(2 + 0.32 * (size + o), 13), min(1.2 + 0.32 * max(size, o), 9)))
+    fig, ax = new_axes(ax, (min(2 + 0.32 * (size + o), 13), min(1.2 + 0.32 * max(size, o), 9)))
     _draw_cells(ax, kinds, 0, names)
     x_out = size + 2
     out_kinds = np.full((o, o), 4)
@@ -85,12 +85,12 @@ def plot_conv_grid(i: int, k: int, s: int = 1, p: int = 0, transposed: bool = Fa
               ncol=len(used), fontsize=8, frameon=False)
     kind = "transposed" if transposed else "direct"
     ax.set_title(title or f"{kind} convolution: i={i}, k={k}, s={s}, p={p} → o={o}", fontsize=10)
-    return _done(fig, caller_ax)
+    return finish(fig, caller_ax)
 
 
 def plot_transposed_conv_1d(x, w, stride: int = 1, ax=None, title: str | None = None):
     """A 1-D transposed convolution by hand: row j holds x[j]·w placed at j·stride, the last row their sum (03)."""
-    x, w = _np(x).astype(float).ravel(), _np(w).astype(float).ravel()
+    x, w = to_numpy(x).astype(float).ravel(), to_numpy(w).astype(float).ravel()
     if x.size == 0 or w.size == 0:
         raise ValueError("x and w must be non-empty 1-D sequences")
     n, k = len(x), len(w)
@@ -100,7 +100,7 @@ def plot_transposed_conv_1d(x, w, stride: int = 1, ax=None, title: str | None = 
         table[j, j * stride:j * stride + k] = x[j] * w
     table[n] = np.nansum(table[:n], axis=0)
     caller_ax = ax
-    fig, ax = _new_ax(ax, (min(1.5 + 0.6 * length, 13), 0.9 + 0.5 * (n + 1)))
+    fig, ax = new_axes(ax, (min(1.5 + 0.6 * length, 13), 0.9 + 0.5 * (n + 1)))
     lim = np.nanmax(np.abs(table)) or 1.0
     ax.imshow(table, cmap="coolwarm", vmin=-lim, vmax=lim, aspect="equal")
     for (r, c), v in np.ndenumerate(table):
@@ -114,4 +114,4 @@ def plot_transposed_conv_1d(x, w, stride: int = 1, ax=None, title: str | None = 
     ax.set_title(title or f"x = {nums(x)}, w = {nums(w)}, stride {stride}", fontsize=10)
     if caller_ax is None:
         fig.tight_layout()
-    return _done(fig, caller_ax)
+    return finish(fig, caller_ax)

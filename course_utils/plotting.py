@@ -1,9 +1,9 @@
 """Figures for the notebooks. Each function takes tensors, draws, and returns the Figure.
 
-Nothing here calls ``plt.show()``. A figure a function creates is closed before it is returned,
-so a notebook cell shows it exactly once, by ending with the call (the returned Figure is
-displayed), and a test can inspect it under the Agg backend. Functions that draw one panel accept
-``ax=`` so they compose into larger figures; then the caller's figure is left open (first used in 01_pca).
+Nothing here calls ``plt.show()``: each function ends with ``figures.finish``, so in a notebook the
+figure is shown once when the cell ends, wherever the call stands in the cell, and a test can inspect
+the returned Figure under the Agg backend. Functions that draw one panel accept ``ax=`` so they
+compose into larger figures; then the figure is the caller's (first used in 01_pca).
 """
 
 from __future__ import annotations
@@ -14,16 +14,12 @@ import matplotlib.pyplot as plt
 import numpy as np
 import torch
 
-
-def _np(x) -> np.ndarray:
-    if isinstance(x, torch.Tensor):
-        return x.detach().float().cpu().numpy()
-    return np.asarray(x)
+from .figures import finish, new_axes, subplots, to_numpy
 
 
 def _images(x) -> np.ndarray:
     """(N, H, W) array from (N, 1, H, W), (N, H, W) or (N, H*W) with a square H*W."""
-    a = _np(x)
+    a = to_numpy(x)
     if a.ndim == 4:
         if a.shape[1] != 1:
             raise ValueError(f"expected 1-channel images (N, 1, H, W), got {a.shape}")
@@ -38,20 +34,6 @@ def _images(x) -> np.ndarray:
     raise ValueError(f"expected a batch of images, got shape {a.shape}")
 
 
-def _new_ax(ax, figsize):
-    if ax is None:
-        fig, ax = plt.subplots(figsize=figsize)
-        return fig, ax
-    return ax.figure, ax
-
-
-def _done(fig, ax=None):
-    """Close a figure we created (so it is shown once, as the cell's result); keep the caller's open."""
-    if ax is None:
-        plt.close(fig)
-    return fig
-
-
 def show_images(x, nrow: int | None = None, titles=None, row_labels=None, title: str | None = None,
                 cmap: str = "gray", vmin: float | None = 0.0, vmax: float | None = 1.0, scale: float = 1.2):
     """A grid of images, ``nrow`` per row; optional per-image ``titles`` and per-row ``row_labels``."""
@@ -61,7 +43,7 @@ def show_images(x, nrow: int | None = None, titles=None, row_labels=None, title:
         raise ValueError("no images to show")
     ncol = nrow or min(n, 10)
     rows = math.ceil(n / ncol)
-    fig, axes = plt.subplots(rows, ncol, figsize=(scale * ncol, scale * rows + (0.4 if title else 0)),
+    fig, axes = subplots(rows, ncol, figsize=(scale * ncol, scale * rows + (0.4 if title else 0)),
                              squeeze=False)
     for i, ax in enumerate(axes.flat):
         ax.set_xticks([])
@@ -78,13 +60,13 @@ def show_images(x, nrow: int | None = None, titles=None, row_labels=None, title:
     if title:
         fig.suptitle(title)
     fig.tight_layout()
-    return _done(fig)
+    return finish(fig)
 
 
 def plot_history(history, keys=None, ax=None, logy: bool = False, title: str | None = None):
     """Training (solid) and validation (dashed) curves per epoch for ``keys`` (default: all)."""
     ax_given = ax
-    fig, ax = _new_ax(ax, (5, 3.2))
+    fig, ax = new_axes(ax, (5, 3.2))
     keys = keys or list(history.train[0].keys())
     epochs = np.arange(1, len(history.train) + 1)
     for i, key in enumerate(keys):
@@ -99,20 +81,20 @@ def plot_history(history, keys=None, ax=None, logy: bool = False, title: str | N
     ax.legend(fontsize=8)
     if title:
         ax.set_title(title)
-    return _done(fig, ax_given)
+    return finish(fig, ax_given)
 
 
 def plot_latent(z, labels=None, ax=None, title: str | None = None, classes=None, s: float = 4):
     """Scatter of 2-D codes ``z`` (N, 2), coloured by integer ``labels`` (02, 06)."""
-    z = _np(z)
+    z = to_numpy(z)
     if z.ndim != 2 or z.shape[1] != 2:
         raise ValueError(f"plot_latent needs 2-D codes of shape (N, 2), got {z.shape}")
     ax_given = ax
-    fig, ax = _new_ax(ax, (4.5, 4))
+    fig, ax = new_axes(ax, (4.5, 4))
     if labels is None:
         ax.scatter(z[:, 0], z[:, 1], s=s, alpha=0.6)
     else:
-        labels = _np(labels).astype(int)
+        labels = to_numpy(labels).astype(int)
         colours = plt.get_cmap("tab10")
         for k in np.unique(labels):  # one scatter per class: a legend of names, not a colour bar
             at = labels == k
@@ -124,7 +106,7 @@ def plot_latent(z, labels=None, ax=None, title: str | None = None, classes=None,
     ax.set_ylabel("$z_2$")
     if title:
         ax.set_title(title)
-    return _done(fig, ax_given)
+    return finish(fig, ax_given)
 
 
 @torch.inference_mode()
@@ -139,14 +121,14 @@ def plot_manifold(decode, n: int = 15, lim: float = 2.5, device=None, ax=None, t
     h, w = imgs.shape[1:]
     canvas = imgs.reshape(n, n, h, w).transpose(0, 2, 1, 3).reshape(n * h, n * w)
     ax_given = ax
-    fig, ax = _new_ax(ax, (6, 6))
+    fig, ax = new_axes(ax, (6, 6))
     ext = [values.min().item(), values.max().item(), values.min().item(), values.max().item()]
     ax.imshow(canvas, cmap="gray", extent=ext, vmin=0, vmax=1)
     ax.set_xlabel("$z_1$")
     ax.set_ylabel("$z_2$")
     if title:
         ax.set_title(title)
-    return _done(fig, ax_given)
+    return finish(fig, ax_given)
 
 
 def plot_interpolation(rows, row_labels=None, title: str | None = None):

@@ -125,12 +125,7 @@ def train(model: torch.nn.Module, loss_fn, x_train, *, epochs: int, batch_size: 
     show = progress and os.environ.get("COURSE_PROGRESS", "1") != "0"
     history = History()
     start = time.perf_counter()
-    if show:
-        from tqdm.auto import tqdm
-
-        bar = tqdm(range(epochs), desc=desc or type(model).__name__, leave=True)
-    else:
-        bar = range(epochs)
+    bar, shown = _progress_bar(epochs, desc or type(model).__name__) if show else (range(epochs), None)
     for epoch in bar:
         if epoch == lr_drop_at:
             for group in optimizer.param_groups:
@@ -151,6 +146,33 @@ def train(model: torch.nn.Module, loss_fn, x_train, *, epochs: int, batch_size: 
             if history.val:
                 postfix["val"] = f"{history.val[-1]['loss']:.4g}"
             bar.set_postfix(postfix)
+    if show:
+        _close_progress_bar(bar, shown)
     model.eval()
     history.seconds = time.perf_counter() - start
     return history
+
+
+def _progress_bar(epochs: int, desc: str):
+    """A tqdm bar over the epochs, and in a notebook the display handle of its widget (else None)."""
+    from tqdm.auto import tqdm
+    from tqdm.std import tqdm as text_tqdm
+
+    if tqdm is text_tqdm:  # a script or a test: the text bar on stderr
+        return tqdm(range(epochs), desc=desc, leave=True), None
+    from IPython.display import display
+
+    bar = tqdm(range(epochs), desc=desc, leave=True, display=False)
+    return bar, display(bar.container, display_id=True)
+
+
+def _close_progress_bar(bar, shown) -> None:
+    """Close the bar; in a notebook, replace its widget by the bar's final line as text.
+
+    A widget's saved output is its state when it was first displayed ("0/20"); the text is what a
+    saved or headless-run notebook, and the site built from it, should show: the finished bar.
+    """
+    final = bar.format_meter(**bar.format_dict)
+    bar.close()
+    if shown is not None:
+        shown.update({"text/plain": final}, raw=True)

@@ -8,11 +8,9 @@ and 8.
 
 from __future__ import annotations
 
-import io
-
-import matplotlib.pyplot as plt
 import torch
 
+from .figures import finish, png_bytes, subplots
 from .plotting import show_images
 
 
@@ -27,13 +25,6 @@ def draw_pca_reconstructions(pca_full, x, k: int, n: int = 8):
                        title=f"k = {k} components keep {share:.1%} of the variance (of the first {pca_full.k})")
 
 
-def _png(fig) -> bytes:
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", bbox_inches="tight")
-    plt.close(fig)
-    return buf.getvalue()
-
-
 def _interactive(draw, **controls):
     """The controls above an Image widget that shows ``draw(**values)``, redrawn on every change.
 
@@ -46,7 +37,7 @@ def _interactive(draw, **controls):
     image = w.Image(format="png")
 
     def update(change=None):
-        image.value = _png(draw(**{name: c.value for name, c in controls.items()}))
+        image.value = png_bytes(draw(**{name: c.value for name, c in controls.items()}))
 
     for c in controls.values():
         c.observe(update, names="value")
@@ -89,11 +80,10 @@ def draw_conv_explorer(i: int, k: int, s: int = 1, p: int = 0, transposed: bool 
 
 
 def _message_figure(text: str):
-    fig, ax = plt.subplots(figsize=(6, 1))
+    fig, ax = subplots(figsize=(6, 1))
     ax.axis("off")
     ax.text(0.5, 0.5, text, ha="center", va="center", wrap=True, color="C3")
-    plt.close(fig)  # shown once, by the caller
-    return fig
+    return finish(fig)
 
 
 def conv_explorer(i: int = 5, k: int = 3, s: int = 2, p: int = 1, transposed: bool = False):
@@ -125,7 +115,7 @@ def draw_latent_explorer(decode, z, labels, z1: float, z2: float, classes=None):
     z = torch.as_tensor(z)
     if z.ndim != 2 or z.shape[1] != 2:
         raise ValueError(f"the latent explorer needs 2-D codes of shape (N, 2), got {tuple(z.shape)}")
-    fig, (ax_z, ax_x) = plt.subplots(1, 2, figsize=(8.5, 3.8), gridspec_kw={"width_ratios": [1.4, 1]})
+    fig, (ax_z, ax_x) = subplots(1, 2, figsize=(8.5, 3.8), gridspec_kw={"width_ratios": [1.4, 1]})
     plot_latent(z, labels, ax=ax_z, classes=classes, title="codes of test images")
     ax_z.plot([z1], [z2], marker="X", color="k", markersize=12, markeredgecolor="w")
     x_hat = decode(torch.tensor([[float(z1), float(z2)]]))
@@ -134,8 +124,7 @@ def draw_latent_explorer(decode, z, labels, z1: float, z2: float, classes=None):
     ax_x.set_title(f"decode(z) at z = ({z1:.2f}, {z2:.2f})")
     ax_x.axis("off")
     fig.tight_layout()
-    plt.close(fig)  # shown once, by the caller
-    return fig
+    return finish(fig)
 
 
 def latent_explorer(decode, z, labels, classes=None):

