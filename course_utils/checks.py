@@ -24,24 +24,20 @@ def record_failures(on: bool = True) -> None:
     _record_only = bool(on)
 
 
-def _kernel_shell():
-    """The running Jupyter kernel's shell, or None (a script, a test, a terminal IPython)."""
-    if "IPython" not in sys.modules:
-        return None
-    from IPython import get_ipython
-
-    shell = get_ipython()
-    return shell if getattr(shell, "kernel", None) is not None else None
-
-
 def _publish(record: dict, text: str) -> None:
-    """Show ``text``; in a Jupyter kernel as a display output that also carries the record."""
-    if _kernel_shell() is None:
+    """Show ``text``; under IPython (a notebook's kernel) as a display output that also carries the record."""
+    if "IPython" not in sys.modules or not _interactive_shell():
         print(text)
         return
     from IPython.display import display
 
     display({"text/plain": text, MIME: record}, raw=True)
+
+
+def _interactive_shell() -> bool:
+    from IPython.core.interactiveshell import InteractiveShell
+
+    return InteractiveShell.initialized()
 
 
 def check(name: str, value, *, less_than=None, greater_than=None, at_most=None, at_least=None,

@@ -1,8 +1,8 @@
 """Shared test setup: headless matplotlib, offline data, the test lanes (markers) and shared fixtures.
 
-Lanes: ``kernel`` (starts a Jupyter kernel), ``browser`` (Chromium), ``nbgrader`` (an nbgrader round
-trip), ``slow`` (over ~5 s otherwise). ``make unit`` runs ``-m "not kernel and not browser and not
-nbgrader and not slow"``; ``make test`` runs everything.
+Lanes (markers registered in pyproject.toml): ``kernel`` (starts a Jupyter kernel), ``browser``
+(Chromium), ``nbgrader`` (an nbgrader round trip), ``slow`` (over ~5 s otherwise). ``make unit``
+runs ``-m "not kernel and not browser and not nbgrader and not slow"``; ``make test`` runs everything.
 """
 
 import os
@@ -22,13 +22,6 @@ os.environ.setdefault("COURSE_OFFLINE", "1")
 CHROMIUM = "/usr/bin/chromium"
 SHOTS = REPO_ROOT / "build" / "browser"
 
-MARKERS = {
-    "kernel": "starts a Jupyter kernel (papermill, nbclient)",
-    "browser": "drives headless Chromium",
-    "nbgrader": "an nbgrader round trip",
-    "slow": "takes more than ~5 s without a kernel or browser",
-}
-
 # Tests in modules other helpers own, put in a lane here until their files carry the decorator.
 LANES = {
     "test_homework_nbgrader.py": "nbgrader",
@@ -40,11 +33,6 @@ LANES = {
     "test_homework.py::test_hw3_score_rejects_wrong_answers": "slow",
     "test_homework.py::test_hw3_threshold_tuned_on_test_data_fails": "slow",
 }
-
-
-def pytest_configure(config):
-    for name, what in MARKERS.items():
-        config.addinivalue_line("markers", f"{name}: {what}")
 
 
 def pytest_collection_modifyitems(items):

@@ -25,7 +25,7 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
-from course_utils.claims import make_record
+from course_utils.claims import MIME, make_record
 from course_utils.paths import REPO_ROOT
 from course_utils.tooling.alt import add_alt_text, figure_alts
 from course_utils.tooling.links import named_repositories
@@ -65,8 +65,9 @@ def fake_build(root: Path, homework: Path | None = None) -> Path:
             new_output("display_data", data={"image/png": png(), "text/plain": ALT},
                        metadata={"image/png": {"alt": ALT}}),
             new_output("display_data", data={"image/png": png((0, 1, 0)), "text/plain": "<Figure size 300x200>"})]),
-        new_code_cell("check('good-claim', 0.1, less_than=0.5)", execution_count=2, outputs=[
-            new_output("stream", name="stdout", text="✔ good-claim: 0.1 (expected < 0.5)\n")]),
+        new_code_cell("check('good-claim', 0.1, less_than=0.5, ...)", execution_count=2, outputs=[  # as check() shows it
+            new_output("display_data", data={"text/plain": "✔ good-claim: 0.1 (expected < 0.5)",
+                                              MIME: make_record("good-claim", 0.1, [["less_than", 0.5]], control=0.9)})]),
         new_code_cell("display(Markdown(...))", execution_count=3, outputs=[  # prose rendered from values
             new_output("display_data", data={"text/markdown": "The error fell to $\\varepsilon = 0.1$.",
                                               "text/plain": "<Markdown>"})]),
@@ -180,6 +181,7 @@ def test_site_pages_carry_the_run(site):
     bad = (out / "notebooks" / "02_bad.html").read_text(encoding="utf-8")
     assert "This notebook failed in the course run" in bad and "The course run stopped here" in bad
     assert "papermill-error-cell" not in bad and "ClaimFailed" in bad
+    assert "✔ good-claim: 0.1 (expected &lt; 0.5)" in (out / "notebooks" / "01_good.html").read_text(encoding="utf-8")
     good = (out / "notebooks" / "01_good.html").read_text(encoding="utf-8")
     assert 'src="../_static/mathjax/tex-mml-chtml.js' in good and (out / "_static/mathjax/tex-mml-chtml.js").exists()
     for page in out.rglob("*.html"):  # offline: no script or stylesheet from another host
