@@ -23,7 +23,7 @@ from pathlib import Path
 
 import torch
 
-from ..claims import format_value
+from ..checks import format_value
 
 
 class HomeworkCheckFailed(AssertionError):
