@@ -107,7 +107,7 @@ def fake_build(root: Path, homework: Path | None = None) -> Path:
 def test_alt_text_comes_from_the_figures_metadata_else_a_fallback(tmp_path):
     nb = nbformat.read(fake_build(tmp_path) / "notebooks" / "01_good.ipynb", as_version=4)
     alts = figure_alts(nb, "01 · A passing lecture")
-    assert sorted(alts.values()) == ["Figure drawn by cell 3 of 01 · A passing lecture", ALT]
+    assert sorted(alts.values()) == ["Figure drawn by cell 3, section “1. Math” in 01 · A passing lecture", ALT]
     first, second = alts
     page = tmp_path / "page.html"
     page.write_text(f'<p><img alt="_images/{first}" src="../_images/{first}" />'
@@ -115,7 +115,7 @@ def test_alt_text_comes_from_the_figures_metadata_else_a_fallback(tmp_path):
     assert add_alt_text(tmp_path, alts) == 2
     html = page.read_text()
     assert f'<img alt="{ALT}" src="../_images/{first}" />' in html
-    assert 'alt="Figure drawn by cell 3 of 01 · A passing lecture" src="../_images/' in html
+    assert 'alt="Figure drawn by cell 3, section “1. Math” in 01 · A passing lecture" src="../_images/' in html
     assert html.count("alt=") == 3 and 'alt="Logo"' in html
 
 

@@ -31,15 +31,22 @@ def output_alt(output: dict, fallback: str) -> str:
 
 
 def figure_alts(nb, page_title: str) -> dict[str, str]:
-    """``{"<sha256>.png": alt}`` for every PNG output of a notebook (an ``nbformat`` node)."""
-    alts = {}
+    """``{"<sha256>.png": alt}`` for every PNG output of a notebook (an ``nbformat`` node).
+
+    A figure published without alt text (one the inline backend showed) is named by its section.
+    """
+    alts, section = {}, page_title
     for i, cell in enumerate(nb.cells):
-        for output in cell.get("outputs", []) if cell.cell_type == "code" else []:
+        if cell.cell_type == "markdown":
+            heading = next((line.lstrip("#").strip() for line in cell.source.splitlines() if line.startswith("#")), None)
+            section = f"“{heading}” in {page_title}" if heading and heading != page_title else section
+            continue
+        for output in cell.get("outputs", []):
             data = output.get("data", {}).get("image/png")
             if data:
                 png = base64.b64decode("".join(data) if isinstance(data, list) else data)
                 name = f"{hashlib.sha256(png).hexdigest()}.png"
-                alts[name] = output_alt(output, f"Figure drawn by cell {i + 1} of {page_title}")
+                alts[name] = output_alt(output, f"Figure drawn by cell {i + 1}, section {section}")
     return alts
 
 
