@@ -121,6 +121,6 @@ def robustness_markdown(result: dict) -> str:
         secs = [r["seconds"] for r in runs if r["notebook"] == nb]
         lines += [f"## {nb}", "",
                   f"Time per run: {min(secs):.0f}–{max(secs):.0f} s (mean {sum(secs) / len(secs):.0f} s).", ""]
-        lines += [f"- ✘ {r['dataset']} seed {r['seed']} stopped at {r['error']}" for r in stopped if r["notebook"] == nb]
-        lines += ["", claims_table([c for c in claims if c["notebook"] == nb], tags), ""]
+        failed = [f"- ✘ {r['dataset']} seed {r['seed']} stopped at {r['error']}" for r in stopped if r["notebook"] == nb]
+        lines += [*failed, *([""] if failed else []), claims_table([c for c in claims if c["notebook"] == nb], tags), ""]
     return "\n".join(lines)
