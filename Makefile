@@ -24,8 +24,8 @@ robust: setup  ## every notebook over seeds 0-4 on both data sets → build/robu
 test: setup lint  ## unit tests, then every notebook and homework solution under nbval
 	$(PY) -m pytest $(PYTEST_FLAGS) --nbval-lax --nbval-current-env tests notebooks homework/solutions
 
-unit: setup  ## unit tests only (fast)
-	$(PY) -m pytest $(PYTEST_FLAGS) tests
+unit: setup  ## the fast lane (about a minute): every test but the kernel, browser, nbgrader and slow ones
+	$(PY) -m pytest $(PYTEST_FLAGS) -m "not kernel and not browser and not nbgrader and not slow" tests
 
 lint: setup
 	$(PY) -m ruff check .

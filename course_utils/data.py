@@ -23,6 +23,7 @@ import numpy as np
 import torch
 
 from .batching import batches  # noqa: F401  (moved; notebooks import it from here)
+from .paths import REPO_ROOT
 
 MNIST_CLASSES = tuple(str(d) for d in range(10))
 FASHION_CLASSES = ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
@@ -68,7 +69,7 @@ def default_root() -> Path:
     """The data cache: env ``COURSE_DATA``, else ``data/`` of the repository, else ``./data``."""
     if os.environ.get("COURSE_DATA"):
         return Path(os.environ["COURSE_DATA"])
-    repo = Path(__file__).resolve().parents[1]
+    repo = REPO_ROOT
     if (repo / "pyproject.toml").exists():
         return repo / "data"
     return Path.cwd() / "data"

@@ -11,8 +11,8 @@ import pytest
 import torch
 
 from course_utils import figures
-from course_utils.figure_audit import cells_missing_figures, drawing_calls, drawing_functions
 from course_utils.plotting import plot_history, show_images
+from course_utils.tooling.figure_audit import cells_missing_figures, drawing_calls, drawing_functions
 from course_utils.train import History
 
 

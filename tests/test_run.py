@@ -80,3 +80,21 @@ def test_bad_arguments_are_explained(tmp_path):
 def test_course_notebooks_are_found_by_stem():
     assert find_notebooks(["01_pca"])[0].name == "01_pca.ipynb"
     assert find_notebooks()[0].name == "01_pca.ipynb"
+
+
+def test_a_run_with_a_lost_figure_or_a_warning_is_not_clean():
+    import nbformat
+
+    from course_utils.tooling.run import _unclean
+
+    image = {"output_type": "display_data", "data": {"image/png": "iVBOR"}, "metadata": {}}
+    warn = {"output_type": "stream", "name": "stderr", "text": "x.py:3: UserWarning: careful\n  warn()\n"}
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell("show_images(x)"), nbformat.v4.new_code_cell("y = 1")]
+    nb.cells[0].outputs = [nbformat.from_dict(image)]
+    assert _unclean(nb) is None
+    nb.cells[0].outputs = []
+    assert _unclean(nb) == "cell 0 calls show_images but shows no image"
+    nb.cells[0].outputs = [nbformat.from_dict(image)]
+    nb.cells[1].outputs = [nbformat.from_dict(warn)]
+    assert _unclean(nb) == "cell 1 printed to stderr: x.py:3: UserWarning: careful"

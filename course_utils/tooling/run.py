@@ -17,6 +17,7 @@ from ..claims import records_in
 from ..data import DATASETS
 from ..paths import REPO_ROOT
 from ..profiles import PROFILES, get_profile
+from .figure_audit import cells_missing_figures
 from .report import summary_markdown
 
 SCHEMA = 2  # summary.json's layout; an older file is replaced, not merged
@@ -99,9 +100,25 @@ def execute(nb: Path, out_nb: Path, parameters: dict | None = None, *, record_on
         figures = sum("image/png" in o.get("data", {}) for c in executed.cells if c.cell_type == "code"
                       for o in c.get("outputs", []))
         checks = records_in(executed)
+        if error is None:
+            error = _unclean(executed)
     return {"notebook": nb.stem, "title": title, "status": "failed" if error else "passed",
             "seconds": round(seconds, 1), "figures": figures, "error": error, "checks": checks,
             "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}
+
+
+def _unclean(executed) -> str | None:
+    """Why a notebook that ran to the end still fails: a figure drawn and never shown, or a warning printed."""
+    lost = cells_missing_figures(executed.cells)
+    if lost:
+        return "; ".join(f"cell {i} calls {', '.join(calls)} but shows no image" for i, calls in lost)
+    for i, cell in enumerate(executed.cells):
+        for o in cell.get("outputs", []) if cell.cell_type == "code" else []:
+            text = o.get("text", "") if o.get("name") == "stderr" else ""
+            said = [line.strip() for line in text.splitlines() if "Warning" in line or "Traceback" in line]
+            if said:
+                return f"cell {i} printed to stderr: {said[0][:200]}"
+    return None
 
 
 def _to_html(out_nb: Path) -> None:

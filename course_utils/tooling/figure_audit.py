@@ -1,7 +1,7 @@
 """No figure lost: every notebook cell that calls a drawing helper must show an image.
 
 ``cells_missing_figures`` checks executed cells (source and outputs); as a pytest plugin
-(``-p course_utils.figure_audit``, set in pyproject.toml) it fails any nbval cell of ``make test``
+(``-p course_utils.tooling.figure_audit``, set in pyproject.toml) it fails any nbval cell of ``make test``
 that calls ``show_images``, ``plot_history``, a diagram, a ``draw_*`` function, ``subplots`` … at
 the top level of the cell and shows no image. Calls inside a ``def`` or with ``ax=`` (drawing on a
 figure the cell made, which the check then finds through its ``subplots``) do not count.
@@ -17,7 +17,7 @@ import inspect
 @functools.cache
 def drawing_functions() -> frozenset[str]:
     """Names of the package's functions that make a figure (they end with ``figures.finish``)."""
-    from . import conv_figures, diagrams, figures, plotting, widgets
+    from .. import conv_figures, diagrams, figures, plotting, widgets
 
     names = {"subplots"}
     for module in (plotting, conv_figures, diagrams):
