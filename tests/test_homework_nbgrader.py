@@ -67,6 +67,9 @@ def test_nbgrader_release_strips_what_make_student_strips(course, name, tmp_path
 def submit(course, student, replace):
     """Submit the released notebook with each solution cell's source replaced by ``replace[grade_id]``."""
     nb = nbformat.read(course / "release" / GRADED / f"{GRADED}.ipynb", as_version=4)
+    if student != "correct":
+        replace = {"hw2-validate": "# (the validation harness, skipped: it has no points and costs a training)",
+                   **replace}
     for cell in nb.cells:
         gid = cell.metadata.get("nbgrader", {}).get("grade_id")
         if gid in replace:
@@ -121,7 +124,7 @@ def test_nbgrader_round_trip_scores_grades_by_hand_and_explains_what_failed(cour
     assert scores["off-by-one"][0] == 6.0  # loses the plan's 3 (4 → 32 has no odd size: the decoder works) + 1 by hand
     assert scores["upsample-layer"][0] == 3.0  # keeps the plan's 3; the decoder and its training fail
     assert scores["stub"][0] == 0.0  # "not attempted" scores nothing under nbgrader
-    assert "✘" not in feedback(course, "correct") and "Both points" in feedback(course, "correct")
+    assert "checks failed" not in feedback(course, "correct") and "Both points" in feedback(course, "correct")
     wrong = feedback(course, "off-by-one")
-    assert "✘" in wrong and "check your size formula" in wrong and "Say what the harness showed." in wrong
+    assert "✘ 4 → 32" in wrong and "check your size formula" in wrong and "Say what the harness showed." in wrong
     assert "Upsample" in feedback(course, "upsample-layer") and "not attempted yet" in feedback(course, "stub")
