@@ -126,5 +126,6 @@ def test_nbgrader_round_trip_scores_grades_by_hand_and_explains_what_failed(cour
     assert scores["stub"][0] == 0.0  # "not attempted" scores nothing under nbgrader
     assert "checks failed" not in feedback(course, "correct") and "Both points" in feedback(course, "correct")
     wrong = feedback(course, "off-by-one")
-    assert "✘ 4 → 32" in wrong and "check your size formula" in wrong and "Say what the harness showed." in wrong
+    assert "✘ 8 more fixed settings" in wrong and "check your size formula" in wrong  # what failed, and what to fix
+    assert "Say what the harness showed." in wrong  # the manual grader's comment
     assert "Upsample" in feedback(course, "upsample-layer") and "not attempted yet" in feedback(course, "stub")
