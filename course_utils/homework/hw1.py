@@ -24,7 +24,7 @@ import torch.nn.functional as F
 
 from .cases import compare, forbid, run_cases
 
-JAC_RATIO_AT_MOST = 0.6  # Jacobian norm / code variance, the student's relative to the plain autoencoder's (control: 1)
+JAC_RATIO_AT_MOST = 0.75  # Jacobian norm / code variance, relative to the plain autoencoder's (control: 1): a quarter less contraction, set apart from the solution's values (0.54 at seed 0)
 MSE_RATIO_AT_MOST = 1.10  # held-out MSE relative to the plain autoencoder's
 
 
