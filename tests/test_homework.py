@@ -295,7 +295,8 @@ def test_hw1_choice_is_retrained_by_the_grader_and_rejects_lambdas_too_small_or_
     P, make, x_fit, x_val, kw = hw1_data
     result = expect(hw1.check_contractive_choice, lambda xf, xv: 3e-4, objective(), make, x_fit, x_val, **kw,
                     passes=True)
-    assert "held-out" in result and not re.search(r"held-out[^\n]*\d\.\d\d", result), "no held-out number printed"
+    measured = result.replace(f"{hw1.JAC_RATIO_AT_MOST}", "BOUND").replace(f"{hw1.MSE_RATIO_AT_MOST}", "BOUND")
+    assert "held-out" in result and not re.search(r"held-out[^\n]*\d\.\d", measured), "no held-out number printed"
     expect(hw1.check_contractive_choice, lambda xf, xv: 1e-6, objective(), make, x_fit, x_val, **kw, passes=False,
            says="choose a larger one")  # (the λ tuned on test of the issue: no test ratio is printed to tune on)
     expect(hw1.check_contractive_choice, lambda xf, xv: 3e-2, objective(), make, x_fit, x_val, **kw, passes=False,
