@@ -164,18 +164,3 @@ def test_generator_checkpoint_round_trip(tmp_path):
     assert load_checkpoint(restored, path) == {"profile": "quick"}
     z = torch.randn(2, 4)
     torch.testing.assert_close(restored(z), generator(z))
-
-
-def test_minibatch_std_appends_the_batch_spread():
-    from course_utils.models.gan import MinibatchStd
-
-    h = torch.randn(6, 3, 7, 7)
-    out = MinibatchStd()(h)
-    assert out.shape == (6, 4, 7, 7)
-    torch.testing.assert_close(out[:, :3], h)
-    torch.testing.assert_close(out[0, 3, 0, 0], h.std(0, unbiased=False).mean())
-    same = MinibatchStd()(h[:1].expand(6, -1, -1, -1))
-    assert same[:, 3].abs().max() == 0          # identical samples: zero spread
-    discriminator = Discriminator(channels=(8, 16), minibatch_std=True)
-    assert discriminator(torch.rand(5, 1, 28, 28)).shape == (5,)
-    assert discriminator(torch.rand(1, 1, 28, 28)).shape == (1,)

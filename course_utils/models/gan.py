@@ -44,34 +44,20 @@ class Generator(nn.Module):
         return self.net(z)
 
 
-class MinibatchStd(nn.Module):
-    """Appends one feature map: the features' standard deviation across the batch, averaged (Karras et al., 2018).
-
-    A generator that draws nearly the same image for every z gives a batch with a telltale small spread,
-    which the discriminator can now see and punish: a cheap guard against mode collapse.
-    """
-
-    def forward(self, h: torch.Tensor) -> torch.Tensor:
-        spread = h.std(0, unbiased=False).mean() if len(h) > 1 else h.new_zeros(())
-        return torch.cat([h, spread.expand(len(h), 1, *h.shape[2:])], 1)
-
-
 class Discriminator(nn.Module):
     """The DCGAN-style discriminator of 07_gan_contrast: images (N, 1, 28, 28) in [0, 1] → logits (N,).
 
     Two stride-2 convolutions (28 → 14 → 7) with leaky ReLU (slope 0.2), then one linear logit;
     ``sigmoid(logit)`` is the probability that the image is real. Pixels are mapped to [-1, 1] first.
-    With ``minibatch_std=True`` a ``MinibatchStd`` map joins the 7×7 features before the logit.
     """
 
-    def __init__(self, channels=(16, 32), minibatch_std: bool = False):
+    def __init__(self, channels=(16, 32)):
         super().__init__()
         c1, c2 = channels
-        extra = [MinibatchStd()] if minibatch_std else []
         self.net = nn.Sequential(
             nn.Conv2d(1, c1, 4, stride=2, padding=1), nn.LeakyReLU(0.2),  # 28 → 14
             nn.Conv2d(c1, c2, 4, stride=2, padding=1), nn.LeakyReLU(0.2),  # 14 → 7
-            *extra, nn.Flatten(), nn.Linear((c2 + len(extra)) * 49, 1))
+            nn.Flatten(), nn.Linear(c2 * 49, 1))
         _dcgan_init(self)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
