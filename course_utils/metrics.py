@@ -127,3 +127,30 @@ def knn_accuracy(codes_ref, labels_ref, codes_query, labels_query, k: int = 5) -
         raise ValueError(f"k must be in [1, {len(ref)}], got {k}")
     clf = KNeighborsClassifier(n_neighbors=k).fit(ref, y_ref)
     return float((clf.predict(query) == y_query).mean())
+
+
+def jacobian_probe_norm(f, x: torch.Tensor, directions: torch.Tensor) -> torch.Tensor:
+    """Mean over samples and directions of ‖J_f(x_i) v_k‖² for unit vectors v_k, by forward-mode autograd (05).
+
+    ``f`` maps (N, ...) to (N, ...) sample by sample (an encoder, or a whole autoencoder r = g∘f);
+    ``directions`` (K, *x.shape[1:]) are normalised here. With K random Gaussian directions the mean
+    times the input size estimates ‖J_f‖²_F; with directions spanning a subspace it measures how
+    strongly f responds along that subspace.
+    """
+    v = directions.reshape(len(directions), -1)
+    v = (v / v.norm(dim=1, keepdim=True)).reshape(directions.shape).to(x)
+    total = x.new_zeros(())
+    with torch.no_grad():
+        for vk in v:
+            _, jv = torch.func.jvp(f, (x,), (vk.expand_as(x),))
+            total = total + (jv.flatten(1) ** 2).sum(1).mean()
+    return total / len(v)
+
+
+def relative_contraction(jacobian_sq: float, codes: torch.Tensor) -> float:
+    """‖J_f‖²_F divided by the codes' total variance over the data, Σ_j Var_x f_j(x) (05).
+
+    Scaling the code by c (and the decoder by 1/c) multiplies both by c², so the ratio is unchanged:
+    a contraction measure that rescaling cannot fake (Rifai et al. 2011 tie the weights for the same reason).
+    """
+    return float(jacobian_sq) / codes.double().var(0).sum().item()

@@ -186,3 +186,33 @@ def test_corruptions_reject_bad_levels(bad):
         salt_and_pepper(x, bad)
     with pytest.raises(ValueError, match="non-negative"):
         gaussian_noise(x, -0.5)
+
+
+def test_jacobian_probe_norm_matches_full_jacobian():
+    from course_utils.metrics import jacobian_probe_norm
+
+    torch.manual_seed(0)
+    model = MLPAutoencoder(12, hidden=(), input_shape=(6,), code_activation="sigmoid").double()
+    x = torch.rand(5, 6, dtype=torch.float64)
+    eye = torch.eye(6, dtype=torch.float64)
+    # the 6 coordinate directions span the input: mean over them times 6 is ‖J‖²_F
+    got = jacobian_probe_norm(model, x, eye) * 6
+    torch.testing.assert_close(got, _exact_sq_frobenius(lambda t: model(t[None])[0], x))
+    v = torch.tensor([[1.0, 2, 0, 0, 0, 0]], dtype=torch.float64)
+    expected = torch.stack([(jacobian(lambda t: model.encode(t[None])[0], xi) @ (v[0] / v[0].norm())).pow(2).sum() for xi in x]).mean()
+    torch.testing.assert_close(jacobian_probe_norm(model.encode, x, v), expected)
+
+
+def test_relative_contraction_is_scale_invariant():
+    from course_utils.metrics import relative_contraction
+
+    torch.manual_seed(0)
+    x = torch.rand(50, 6, dtype=torch.float64)
+    lin = torch.nn.Linear(6, 4).double()
+    for scale in (1.0, 0.1, 30.0):
+        f = lambda t, s=scale: s * lin(t)
+        j = _exact_sq_frobenius(f, x).item()
+        value = relative_contraction(j, f(x).detach())
+        if scale == 1.0:
+            first = value
+        assert value == pytest.approx(first, rel=1e-9)
