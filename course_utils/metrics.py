@@ -88,24 +88,30 @@ def accuracy(model: torch.nn.Module, x: torch.Tensor, y: torch.Tensor, batch_siz
     return (pred == y).double().mean().item()
 
 
-def checkerboard_energy(x: torch.Tensor) -> float:
-    """Share of each image's (mean-removed) spectral energy at the stride-2 frequencies — 04.
+def checkerboard_energy(x: torch.Tensor, period: int = 2) -> float:
+    """Share of each image's (mean-removed) spectral energy in patterns that repeat every ``period`` pixels — 04.
 
-    A pattern that repeats every 2 pixels lives at the Nyquist frequencies (H/2, 0), (0, W/2) and
-    (H/2, W/2) of the 2-D DFT. Returns that share, averaged over images: 1 for a pure checkerboard,
-    close to 0 for smooth images. Needs even H and W.
+    A pattern with period p (in both directions) lives at the 2-D DFT frequencies (u, v) with u a
+    multiple of H/p and v a multiple of W/p; ``period=2`` gives the three Nyquist bins (H/2, 0),
+    (0, W/2), (H/2, W/2) of a stride-2 checkerboard, ``period=4`` the 15 non-zero bins of a pattern
+    left by two stride-2 layers (7 → 14 → 28), which include the period-2 ones. Returns that share,
+    averaged over images: 1 for a pure periodic pattern, close to 0 for smooth images. Needs H and W
+    divisible by ``period``.
     """
     if not isinstance(x, torch.Tensor) or not x.is_floating_point() or x.ndim != 4:
         raise ValueError(f"expected a float tensor of images (N, C, H, W), got "
                          f"{tuple(x.shape) if isinstance(x, torch.Tensor) else type(x).__name__}")
+    if isinstance(period, bool) or not isinstance(period, int) or period < 2:
+        raise ValueError(f"period must be an int of at least 2, got {period!r}")
     h, w = x.shape[-2:]
-    if h % 2 or w % 2:
-        raise ValueError(f"checkerboard_energy needs even height and width, got {h}×{w}")
+    if h % period or w % period:
+        raise ValueError(f"checkerboard_energy with period {period} needs height and width divisible by "
+                         f"{period}, got {h}×{w}")
     x = x.double()
     power = torch.fft.fft2(x - x.mean(dim=(-2, -1), keepdim=True)).abs() ** 2
-    nyquist = power[..., h // 2, 0] + power[..., 0, w // 2] + power[..., h // 2, w // 2]
+    periodic = power[..., ::h // period, ::w // period].sum(dim=(-2, -1))  # the (0, 0) bin is 0 after centring
     total = power.sum(dim=(-2, -1)).clamp_min(1e-12)
-    return (nyquist / total).mean().item()
+    return (periodic / total).mean().item()
 
 
 def knn_accuracy(codes_ref, labels_ref, codes_query, labels_query, k: int = 5) -> float:

@@ -106,7 +106,45 @@ def test_checkerboard_energy_of_transposed_conv_on_constant_input():
 
 
 def test_checkerboard_energy_rejects_bad_input():
-    with pytest.raises(ValueError, match="even height and width"):
+    with pytest.raises(ValueError, match="divisible by 2"):
         checkerboard_energy(torch.rand(2, 1, 27, 28))
+    with pytest.raises(ValueError, match="divisible by 4"):
+        checkerboard_energy(torch.rand(2, 1, 30, 28), period=4)
+    with pytest.raises(ValueError, match="period"):
+        checkerboard_energy(torch.rand(2, 1, 28, 28), period=1)
     with pytest.raises(ValueError, match=r"\(N, C, H, W\)"):
         checkerboard_energy(torch.rand(28, 28))
+
+
+def test_period4_energy_against_a_direct_projection():
+    # The period-4 share equals the energy of the image's 4x4-periodic part (the mean over all
+    # shifted copies by multiples of 4), the reference, computed without any FFT.
+    g = torch.Generator().manual_seed(0)
+    x = torch.rand(3, 1, 28, 28, generator=g, dtype=torch.float64)
+    xc = x - x.mean(dim=(-2, -1), keepdim=True)
+    tile = xc.unfold(2, 4, 4).unfold(3, 4, 4).mean(dim=(2, 3))        # (3, 1, 4, 4): the periodic part
+    periodic = tile.repeat(1, 1, 7, 7)
+    expected = (periodic.pow(2).sum(dim=(-2, -1)) / xc.pow(2).sum(dim=(-2, -1))).mean().item()
+    assert checkerboard_energy(x, period=4) == pytest.approx(expected, rel=1e-9)
+    tile4 = torch.rand(1, 1, 4, 4, generator=g).repeat(1, 1, 7, 7)  # a pure period-4 pattern
+    assert checkerboard_energy(tile4, period=4) == pytest.approx(1.0)
+    assert checkerboard_energy(tile4, period=2) < 1.0
+    i = torch.arange(28.0)
+    board = ((i[:, None] + i[None]) % 2)[None, None]
+    assert checkerboard_energy(board, period=4) == pytest.approx(1.0)  # period 2 is also period 4
+
+
+def test_hidden_layers_and_batch_norm_keep_shapes_and_count_parameters():
+    m = ConvAutoencoder(3, channels=(4, 8), hidden=(16,), batch_norm=True)
+    x = torch.rand(5, 1, 28, 28)
+    assert m.encode(x).shape == (5, 3) and m(x).shape == x.shape
+    n_bn = sum(isinstance(layer, torch.nn.BatchNorm2d) for layer in [*m.encoder, *m.decoder])
+    assert n_bn == 4
+    linear = (8 * 49 * 16 + 16) + (16 * 3 + 3) + (3 * 16 + 16) + (16 * 8 * 49 + 8 * 49)
+    conv = (1 * 4 * 9 + 4) + (4 * 8 * 9 + 8) + (8 * 4 * 9 + 4) + (4 * 1 * 9 + 1)
+    bn = 2 * (4 + 8 + 8 + 4)
+    assert sum(p.numel() for p in m.parameters()) == linear + conv + bn
+    plain = ConvAutoencoder(3, channels=(4, 8))
+    assert not any(isinstance(layer, torch.nn.BatchNorm2d) for layer in plain.decoder)
+    with pytest.raises(ValueError, match="hidden"):
+        ConvAutoencoder(3, hidden=(0,))

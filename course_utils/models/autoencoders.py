@@ -48,18 +48,26 @@ class MLPAutoencoder(nn.Module):
 class ConvAutoencoder(nn.Module):
     """The convolutional autoencoder of 04_conv_autoencoder (layer sizes from 03's arithmetic).
 
-    Encoder: two stride-2 convolutions (k=3, p=1) then a linear bottleneck of ``latent_dim``.
-    Decoder: a linear layer back to (c2, 7, 7), then two stride-2 transposed convolutions (7 → 14 → 28).
+    Encoder: two stride-2 convolutions (k=3, p=1), then linear layers through ``hidden`` down to
+    ``latent_dim``. Decoder: linear layers back to (c2, 7, 7), then two stride-2 transposed
+    convolutions (7 → 14 → 28). ``batch_norm=True`` puts a ``BatchNorm2d`` before every hidden ReLU
+    of the convolutional part (Ioffe & Szegedy, 2015). 04 trains
+    ``ConvAutoencoder(d, channels=(32, 64), hidden=(256,), batch_norm=True)``; the defaults
+    (no hidden layer, no batch norm) give the plain two-conv model with a single linear bottleneck.
     ``ResizeConvAutoencoder`` is the same model with resize-then-convolve upsampling instead.
     Shapes for the default 1×28×28 input and ``channels=(c1, c2)`` are in the comments; the decoder's
     sizes are computed with ``course_utils.arithmetic`` and checked to give back the input size.
     """
 
-    def __init__(self, latent_dim: int, channels=(8, 16), input_shape=(1, 28, 28)):
+    def __init__(self, latent_dim: int, channels=(8, 16), input_shape=(1, 28, 28), hidden=(),
+                 batch_norm: bool = False):
         super().__init__()
         check_latent_dim(latent_dim)
         if len(channels) != 2 or not all(isinstance(c, int) and c > 0 for c in channels):
             raise ValueError(f"channels must be two positive ints (c1, c2), got {channels!r}")
+        hidden = tuple(hidden)
+        if not all(isinstance(h, int) and h > 0 for h in hidden):
+            raise ValueError(f"hidden must be a tuple of positive ints, got {hidden!r}")
         self.input_shape, self.latent_dim = tuple(input_shape), latent_dim
         c0, h0, w0 = self.input_shape
         c1, c2 = channels
@@ -67,21 +75,23 @@ class ConvAutoencoder(nn.Module):
         h1, w1 = conv_output_size(h0, 3, 2, 1), conv_output_size(w0, 3, 2, 1)
         h2, w2 = conv_output_size(h1, 3, 2, 1), conv_output_size(w1, 3, 2, 1)
         self.code_shape = (c2, h2, w2)
+        norm = (lambda c: [nn.BatchNorm2d(c)]) if batch_norm else (lambda c: [])
         self.encoder = nn.Sequential(
-            nn.Conv2d(c0, c1, 3, stride=2, padding=1), nn.ReLU(),  # (N, c1, 14, 14)
-            nn.Conv2d(c1, c2, 3, stride=2, padding=1), nn.ReLU(),  # (N, c2, 7, 7)
-            nn.Flatten(),                                          # (N, c2*7*7)
-            nn.Linear(c2 * h2 * w2, latent_dim),                   # (N, latent_dim)
+            nn.Conv2d(c0, c1, 3, stride=2, padding=1), *norm(c1), nn.ReLU(),  # (N, c1, 14, 14)
+            nn.Conv2d(c1, c2, 3, stride=2, padding=1), *norm(c2), nn.ReLU(),  # (N, c2, 7, 7)
+            nn.Flatten(),                                                     # (N, c2*7*7)
+            *mlp((c2 * h2 * w2, *hidden, latent_dim), "relu"),               # (N, latent_dim)
         )
         up1, size1 = self.upsample(c2, c1, (h2, w2), (h1, w1))    # (N, c1, 14, 14)
         up2, size2 = self.upsample(c1, c0, size1, (h0, w0))       # (N, 1, 28, 28)
         if size2 != (h0, w0):  # the decoder must give back the input's size
             raise ValueError(f"decoder output {size2} does not match the input size {(h0, w0)}")
         self.decoder = nn.Sequential(
-            nn.Linear(latent_dim, c2 * h2 * w2), nn.ReLU(),  # (N, c2*7*7)
-            nn.Unflatten(1, self.code_shape),                # (N, c2, 7, 7)
-            up1, nn.ReLU(), up2,                             # (N, c1, 14, 14) then (N, 1, 28, 28)
-            nn.Sigmoid(),                                    # pixels in [0, 1]
+            *mlp((latent_dim, *hidden[::-1], c2 * h2 * w2), "relu"),  # (N, c2*7*7)
+            nn.Unflatten(1, self.code_shape),                         # (N, c2, 7, 7)
+            *norm(c2), nn.ReLU(),
+            up1, *norm(c1), nn.ReLU(), up2,                           # (N, c1, 14, 14) then (N, 1, 28, 28)
+            nn.Sigmoid(),                                             # pixels in [0, 1]
         )
 
     def upsample(self, c_in: int, c_out: int, size_in, size_out):
@@ -117,11 +127,12 @@ class ResizeConvAutoencoder(ConvAutoencoder):
     ``mode`` is "nearest" (default) or "bilinear".
     """
 
-    def __init__(self, latent_dim: int, channels=(8, 16), input_shape=(1, 28, 28), mode: str = "nearest"):
+    def __init__(self, latent_dim: int, channels=(8, 16), input_shape=(1, 28, 28), hidden=(),
+                 batch_norm: bool = False, mode: str = "nearest"):
         if mode not in ("nearest", "bilinear"):
             raise ValueError(f"mode must be 'nearest' or 'bilinear', got {mode!r}")
         self._mode = mode  # read by upsample() while ConvAutoencoder builds the decoder
-        super().__init__(latent_dim, channels, input_shape)
+        super().__init__(latent_dim, channels, input_shape, hidden, batch_norm)
 
     @property
     def mode(self) -> str:
