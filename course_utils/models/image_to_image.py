@@ -31,11 +31,11 @@ class Restorer(nn.Module):
         self.extra_inputs = extra_inputs
         self.net = nn.Sequential(
             nn.Conv2d(1 + extra_inputs, c, 3, padding=1), nn.ReLU(),                        # (N, c, 28, 28)
-            nn.Conv2d(c, 2 * c, 3, stride=2, padding=1), nn.ReLU(),                         # (N, 2c, 14, 14)
-            nn.Conv2d(2 * c, 2 * c, 3, stride=2, padding=1), nn.ReLU(),                     # (N, 2c, 7, 7)
-            nn.ConvTranspose2d(2 * c, 2 * c, 3, stride=2, padding=1, output_padding=1), nn.ReLU(),  # 14
-            nn.ConvTranspose2d(2 * c, c, 3, stride=2, padding=1, output_padding=1), nn.ReLU(),      # 28
-            nn.Conv2d(c, 1, 3, padding=1))
+            nn.Conv2d(c, c, 3, stride=2, padding=1), nn.ReLU(),                             # (N, c, 14, 14)
+            nn.Conv2d(c, c, 3, stride=2, padding=1), nn.ReLU(),                             # (N, c, 7, 7)
+            nn.ConvTranspose2d(c, c, 3, stride=2, padding=1, output_padding=1), nn.ReLU(),  # (N, c, 14, 14)
+            nn.ConvTranspose2d(c, c, 3, stride=2, padding=1, output_padding=1), nn.ReLU(),  # (N, c, 28, 28)
+            nn.Conv2d(c, 1, 3, padding=1))                                                  # (N, 1, 28, 28)
 
     def forward(self, x_degraded: torch.Tensor, *extra: torch.Tensor) -> torch.Tensor:
         if len(extra) != self.extra_inputs:
