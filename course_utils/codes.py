@@ -11,7 +11,6 @@ import io
 import numpy as np
 import torch
 
-
 # --- compression: k bits per code unit ------------------------------------------------------------
 
 
