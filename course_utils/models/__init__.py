@@ -8,12 +8,14 @@ from here (``from course_utils.models import VAE``). Autoencoders expose ``encod
 - ``vae``: ``VAE``, ``ConvVAE`` (06)
 - ``gan``: ``Generator``, ``Discriminator`` (07)
 - ``lenet``: ``LeNet``, the feature extractor of the Fréchet LeNet distance (06, 07)
+- ``image_to_image``: ``Restorer`` (super-resolution, inpainting) and ``Segmenter`` (with or without skips) (09)
 """
 
 from .autoencoders import ConvAutoencoder, MLPAutoencoder, ResizeConvAutoencoder
 from .gan import Discriminator, Generator
+from .image_to_image import Restorer, Segmenter
 from .lenet import LeNet
 from .vae import VAE, ConvVAE
 
 __all__ = ["MLPAutoencoder", "ConvAutoencoder", "ResizeConvAutoencoder", "VAE", "ConvVAE", "Generator",
-           "Discriminator", "LeNet"]
+           "Discriminator", "LeNet", "Restorer", "Segmenter"]
