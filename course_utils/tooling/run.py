@@ -84,7 +84,7 @@ def execute(nb: Path, out_nb: Path, parameters: dict | None = None, *, record_on
     error = None
     try:
         pm.execute_notebook(str(source), str(out_nb), parameters=parameters or {}, cwd=str(nb.parent),
-                            kernel_name="python3", progress_bar=False, log_output=False)
+                            kernel_name="python3", progress_bar=False, log_output=False, **_kernel_manager())
     except pm.PapermillExecutionError as e:
         error = f"cell {e.exec_count}: {e.ename}: {str(e.evalue).strip()[:300]}"
     except Exception as e:  # a kernel that died, a notebook that is not JSON, ...
@@ -105,6 +105,22 @@ def execute(nb: Path, out_nb: Path, parameters: dict | None = None, *, record_on
     return {"notebook": nb.stem, "title": title, "status": "failed" if error else "passed",
             "seconds": round(seconds, 1), "figures": figures, "error": error, "checks": checks,
             "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}
+
+
+def _kernel_manager() -> dict:
+    """On POSIX, kernels talk over local IPC sockets: no network port, and no ipykernel warning about
+    unencrypted TCP on the console of every run. Elsewhere nbclient's default (TCP) stays."""
+    if os.name != "posix":
+        return {}
+    from jupyter_client.manager import AsyncKernelManager
+    from traitlets import default
+
+    class IPCKernelManager(AsyncKernelManager):
+        @default("transport")
+        def _default_transport(self):
+            return "ipc"
+
+    return {"kernel_manager_class": IPCKernelManager}
 
 
 def _unclean(executed) -> str | None:
