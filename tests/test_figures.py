@@ -66,6 +66,33 @@ def test_cells_missing_figures_finds_a_lost_figure():
     assert cells_missing_figures(cells) == [(1, ["show_images"])]
 
 
+def test_printed_warning_finds_warnings_and_tracebacks_on_stderr_only():
+    from course_utils.tooling.figure_audit import printed_warning
+
+    warn = {"output_type": "stream", "name": "stderr", "text": "x.py:3: FutureWarning: old\n  f()\n"}
+    quiet = {"output_type": "stream", "name": "stderr", "text": "LeNet: 100%|##| 6/6\n"}
+    said = {"output_type": "stream", "name": "stdout", "text": "a Warning in prose is fine on stdout\n"}
+    assert printed_warning([quiet, said]) is None
+    assert printed_warning([quiet, warn]) == "x.py:3: FutureWarning: old"
+
+
+@pytest.mark.kernel
+def test_the_nbval_plugin_fails_a_cell_that_prints_a_warning(tmp_path):
+    import subprocess
+    import sys
+
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell("import warnings\nwarnings.warn('careful')"),
+                nbformat.v4.new_code_cell("print('fine')")]
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(nb, tmp_path / "warns.ipynb")
+    run = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p",
+                          "course_utils.tooling.figure_audit", "--nbval-lax", "--nbval-current-env", "warns.ipynb"],
+                         cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert run.returncode == 1, run.stdout[-2000:]
+    assert "1 failed, 1 passed" in run.stdout and "printed to stderr" in run.stdout and "UserWarning: careful" in run.stdout
+
+
 CELLS = [
     "import torch\nfrom course_utils.plotting import show_images, plot_history\n"
     "from course_utils.figures import subplots\nx = torch.rand(4, 1, 8, 8)",

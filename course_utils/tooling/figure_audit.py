@@ -1,10 +1,12 @@
-"""No figure lost: every notebook cell that calls a drawing helper must show an image.
+"""The audit of executed cells: no figure lost, no warning printed.
 
-``cells_missing_figures`` checks executed cells (source and outputs); as a pytest plugin
-(``-p course_utils.tooling.figure_audit``, set in pyproject.toml) it fails any nbval cell of ``make test``
-that calls ``show_images``, ``plot_history``, a diagram, a ``draw_*`` function, ``subplots`` … at
-the top level of the cell and shows no image. Calls inside a ``def`` or with ``ax=`` (drawing on a
-figure the cell made, which the check then finds through its ``subplots``) do not count.
+``cells_missing_figures`` checks executed cells (source and outputs): a cell that calls
+``show_images``, ``plot_history``, a diagram, a ``draw_*`` function, ``subplots`` … at its top level
+must show an image. Calls inside a ``def`` or with ``ax=`` (drawing on a figure the cell made, which
+the check then finds through its ``subplots``) do not count. ``printed_warning`` finds a warning or
+traceback a passing cell wrote to stderr. As a pytest plugin (``-p course_utils.tooling.figure_audit``,
+set in pyproject.toml) both fail the nbval cell of ``make test``; ``course_utils run`` applies both
+to every executed notebook.
 """
 
 from __future__ import annotations
@@ -53,6 +55,16 @@ def has_image(outputs) -> bool:
     return any(any(m.startswith("image/") for m in (o.get("data") or {})) for o in outputs)
 
 
+def printed_warning(outputs) -> str | None:
+    """The first line with "Warning" or "Traceback" that a cell wrote to stderr, else None."""
+    for o in outputs:
+        text = o.get("text", "") if o.get("name") == "stderr" else ""
+        said = [line.strip() for line in text.splitlines() if "Warning" in line or "Traceback" in line]
+        if said:
+            return said[0][:200]
+    return None
+
+
 def cells_missing_figures(cells) -> list[tuple[int, list[str]]]:
     """``(index, helpers)`` for each executed code cell that calls a drawing helper but shows no image."""
     missing = []
@@ -80,7 +92,11 @@ if pytest is not None:
         if call.when != "call" or not report.passed or outputs is None or not hasattr(item, "cell"):
             return
         calls = drawing_calls(item.cell.source)
+        warning = printed_warning(outputs)
         if calls and not has_image(outputs):
             report.outcome = "failed"
             report.longrepr = (f"{item.nodeid}: this cell calls {', '.join(calls)} but shows no image: "
                                "a figure drawn here is lost (see course_utils/figures.py)")
+        elif warning:
+            report.outcome = "failed"
+            report.longrepr = f"{item.nodeid}: this cell printed to stderr: {warning}"

@@ -17,7 +17,7 @@ from ..claims import records_in
 from ..data import DATASETS
 from ..paths import REPO_ROOT
 from ..profiles import PROFILES, get_profile
-from .figure_audit import cells_missing_figures
+from .figure_audit import cells_missing_figures, printed_warning
 from .report import summary_markdown
 
 SCHEMA = 2  # summary.json's layout; an older file is replaced, not merged
@@ -129,11 +129,9 @@ def _unclean(executed) -> str | None:
     if lost:
         return "; ".join(f"cell {i} calls {', '.join(calls)} but shows no image" for i, calls in lost)
     for i, cell in enumerate(executed.cells):
-        for o in cell.get("outputs", []) if cell.cell_type == "code" else []:
-            text = o.get("text", "") if o.get("name") == "stderr" else ""
-            said = [line.strip() for line in text.splitlines() if "Warning" in line or "Traceback" in line]
-            if said:
-                return f"cell {i} printed to stderr: {said[0][:200]}"
+        said = printed_warning(cell.get("outputs", [])) if cell.cell_type == "code" else None
+        if said:
+            return f"cell {i} printed to stderr: {said}"
     return None
 
 
