@@ -149,6 +149,7 @@ def test_student_notebooks_hold_no_solution_code(sol):
     assert text.count(stub) - original.count(stub) == original.count(hw.BEGIN), "one stub per solution block"
 
 
+@pytest.mark.kernel
 @pytest.mark.parametrize("name", NAMES)
 def test_a_fresh_student_notebook_runs_through_and_reports_every_task_unattempted(name, tmp_path, monkeypatch):
     from nbclient import NotebookClient
