@@ -11,6 +11,8 @@ full intensity stay), so mean brightness can barely tell them apart (it is the n
 
 from __future__ import annotations
 
+import functools
+
 import torch
 import torch.nn.functional as F
 
@@ -54,9 +56,14 @@ def photo_patches(n: int, seed: int) -> torch.Tensor:
 
 
 def held_out(profile, seed: int, device) -> tuple[torch.Tensor, torch.Tensor]:
-    """The grader's held-out images: normal MNIST test digits and as many photograph patches."""
+    """The grader's held-out images: normal MNIST test digits and as many photograph patches (fresh copies)."""
+    x_normal, x_anomalous = _held_out_images(getattr(profile, "n_train", None), getattr(profile, "n_test", None), seed)
+    return x_normal.to(device, copy=True), x_anomalous.to(device, copy=True)
+
+
+@functools.lru_cache(maxsize=2)  # built once per size and seed (two checkers ask); held_out hands out copies
+def _held_out_images(n_train, n_test, seed):
     from ..data import load_dataset
 
-    x_normal = load_dataset("mnist", profile, verbose=False).x_test
-    x_anomalous = match_brightness(photo_patches(len(x_normal), seed + 1), x_normal)
-    return x_normal.to(device), x_anomalous.to(device)
+    x_normal = load_dataset("mnist", n_train=n_train, n_test=n_test, verbose=False).x_test
+    return x_normal, match_brightness(photo_patches(len(x_normal), seed + 1), x_normal)
