@@ -318,7 +318,8 @@ def test_hw1_rescaling_the_code_layer_cannot_fake_contraction(hw1_data):
         first = [m for m in rescaled.decoder.modules() if isinstance(m, nn.Linear)][0]
         last.weight.mul_(0.3), last.bias.mul_(0.3), first.weight.div_(0.3)
     x = x_val[:200]
-    raw = (hw1_reference.jacobian_sq_norm(rescaled.encode, x).mean() / hw1_reference.jacobian_sq_norm(plain.encode, x).mean()).item()
+    sq_norm = hw1_reference.jacobian_sq_norm
+    raw = (sq_norm(rescaled.encode, x).mean() / sq_norm(plain.encode, x).mean()).item()
     graded = hw1_reference.spread_normalised_jacobian(rescaled, x) / hw1_reference.spread_normalised_jacobian(plain, x)
     assert raw == pytest.approx(0.09, rel=1e-3) and graded == pytest.approx(1.0, rel=1e-4)
     # and the grader trains its own models from the returned λ: a handed-in model is not even asked for
