@@ -1,8 +1,9 @@
-"""Shared test setup: headless matplotlib, offline data, the test lanes (markers) and shared fixtures.
+"""Shared test setup: headless matplotlib, offline data and shared fixtures.
 
-Lanes (markers registered in pyproject.toml): ``kernel`` (starts a Jupyter kernel), ``browser``
-(Chromium), ``nbgrader`` (an nbgrader round trip), ``slow`` (over ~5 s otherwise). ``make unit``
-runs ``-m "not kernel and not browser and not nbgrader and not slow"``; ``make test`` runs everything.
+Lanes are markers on the tests themselves (registered in pyproject.toml): ``kernel`` (starts a
+Jupyter kernel), ``browser`` (Chromium), ``nbgrader`` (an nbgrader round trip), ``slow`` (over ~5 s
+otherwise). ``make unit`` runs ``-m "not kernel and not browser and not nbgrader and not slow"``;
+``make test`` runs everything.
 """
 
 import os
