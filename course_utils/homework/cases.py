@@ -11,6 +11,9 @@ right and a one-line description of what is wrong otherwise, and hands them to `
 ``forbid`` watches the student's code while it runs (``sys.setprofile``) and records every call into
 a blocked function, module or file, whatever name the student imported it under: a shortcut
 through ``course_utils`` or ``torch`` for what the task asks to write fails the case that ran it.
+
+``fit`` is how every checker trains a model itself: ``course_utils.train.train`` on a seeded CPU
+generator, without a progress bar.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from pathlib import Path
 import torch
 
 from ..checks import format_value
+from ..train import train
 
 
 class HomeworkCheckFailed(AssertionError):
@@ -71,6 +75,14 @@ def run_cases(task: str, cases) -> bool | None:
     if failed:
         raise HomeworkCheckFailed(f"{task}: {failed} of {total} checks failed (see the ✘ lines above)")
     return True
+
+
+def fit(model, loss_fn, x, *, epochs: int, lr: float, batch_size: int, seed: int):
+    """Train ``model`` with ``loss_fn(model, batch) -> loss`` (Adam, batches shuffled by a CPU generator seeded
+    with ``seed``) and return it in eval mode: the checkers' own training."""
+    train(model, lambda m, xb: (loss_fn(m, xb), {}), x, epochs=epochs, lr=lr, batch_size=batch_size,
+          progress=False, generator=torch.Generator().manual_seed(seed))
+    return model.eval()
 
 
 def compare(got, expected: torch.Tensor, rtol=1e-4, atol=1e-6) -> str | None:

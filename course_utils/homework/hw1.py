@@ -22,8 +22,8 @@ import numbers
 import torch
 import torch.nn.functional as F
 
-from .cases import compare, forbid, run_cases
-from .hw1_reference import TinyAE, fit, jacobian_sq_norm, projected_reference, spread_normalised_jacobian
+from .cases import compare, fit, forbid, run_cases
+from .hw1_reference import TinyAE, jacobian_sq_norm, projected_reference, spread_normalised_jacobian
 
 JAC_RATIO_AT_MOST = 0.75  # Jacobian norm / code variance, relative to the plain autoencoder's (control: 1): a quarter less contraction, set apart from the solution's values (0.54 at seed 0)
 MSE_RATIO_AT_MOST = 1.10  # held-out MSE relative to the plain autoencoder's

@@ -4,7 +4,7 @@
   ``torch.func`` and the penalties computed from them;
 * ``spread_normalised_jacobian``: the mean ‖J‖²_F over the codes' total variance, which task 3 grades
   (rescaling the code layer changes both alike);
-* ``TinyAE`` and ``fit``: the small network and the seeded Adam loop the checkers train themselves.
+* ``TinyAE``: the small network task 2's checker trains itself.
 """
 
 from __future__ import annotations
@@ -53,17 +53,3 @@ class TinyAE(torch.nn.Module):
 
     def forward(self, x):
         return self.decoder(self.encode(x)).view_as(x)
-
-
-def fit(model, loss_fn, x, *, epochs, lr, batch_size, seed):
-    """Adam on shuffled mini-batches drawn from a seeded CPU generator: the checker's own training loop."""
-    g = torch.Generator().manual_seed(seed)
-    opt = torch.optim.Adam(model.parameters(), lr=lr)
-    model.train()
-    for _ in range(epochs):
-        for idx in torch.randperm(len(x), generator=g).to(x.device).split(batch_size):
-            loss = loss_fn(model, x[idx])
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            opt.step()
-    return model.eval()

@@ -25,7 +25,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from . import hw2_reference as ref
-from .cases import forbid, run_cases
+from .cases import fit, forbid, run_cases
 
 
 def _planner_blocked():
@@ -153,15 +153,11 @@ def _train_pair(build, xs, *, latent_dim, epochs, lr, batch_size, seed):
     problem = ref.structure_problem(decoder)
     if problem:
         return None, problem
-    opt = torch.optim.Adam(list(encoder.parameters()) + list(decoder.parameters()), lr=lr)
-    g = torch.Generator(device=device).manual_seed(seed)
-    for _ in range(epochs):
-        for idx in torch.randperm(len(xs), generator=g, device=device).split(batch_size):
-            with _decoder_blocked():
-                loss = F.mse_loss(decoder(encoder(xs[idx])), xs[idx])
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            opt.step()
+    def loss(model, xb):
+        with _decoder_blocked():
+            return F.mse_loss(model(xb), xb)
+
+    fit(nn.Sequential(encoder, decoder), loss, xs, epochs=epochs, lr=lr, batch_size=batch_size, seed=seed)
     return (encoder.eval(), decoder.eval()), None
 
 
