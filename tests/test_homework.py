@@ -258,6 +258,20 @@ def objective(penalty=projected_penalty, n_probes=1):
     return fn
 
 
+def test_a_blocked_factory_blocks_the_closures_it_builds():
+    """hw1: the loss that losses.contractive_objective builds is caught even when it was built before the block."""
+    from course_utils import losses
+    from course_utils.models import MLPAutoencoder
+
+    made_before = losses.contractive_objective(0.1, exact=True)
+    model, x = MLPAutoencoder(latent_dim=2, hidden=(8,)), torch.rand(4, 1, 28, 28)
+    with pytest.raises(hw.ForbiddenCall, match="course_utils.losses.contractive_objective"):
+        with hw1._blocked():
+            made_before(model, x)
+    with hw1._blocked():  # the student's own code passes
+        projected_penalty(model.encode, x, torch.randn(1, 4, 2))
+
+
 @pytest.mark.parametrize("fn, says", [
     (pasted_exact_norm, "expected"),  # the exact norm is not the estimate for the probes given
     (lambda e, x, v: projected_penalty(e, x, v, create_graph=False), "create_graph=True"),

@@ -39,8 +39,7 @@ def _blocked():
                   [(torch.autograd.functional, "torch.autograd.functional"), (torch.func, "torch.func"),
                    (torch._functorch, "torch.func"), (metrics.jacobian_frobenius, "course_utils.metrics.jacobian_frobenius"),
                    (losses.contractive_penalty, "course_utils.losses.contractive_penalty"),
-                   (losses.contractive_objective, "course_utils.losses.contractive_objective"),
-                   (losses.contractive_objective(1.0), "course_utils.losses.contractive_objective")])
+                   (losses.contractive_objective, "course_utils.losses.contractive_objective")])
 
 
 def _penalty_call(fn, *args):
