@@ -15,7 +15,7 @@ from pathlib import Path
 
 import torch
 
-from .data import default_root
+from .data_files import default_root
 
 FORMAT = "course_utils.checkpoint/1"
 
