@@ -36,7 +36,7 @@ class Profile:
         return self.budgets.get(model, self.epochs)
 
 
-# Named budgets: "conv_ae" the conv and MLP AEs of 04 (last two epochs at lr/10), "vae" the MLP VAE of 06 (trained longest; its last tenth at lr/10),
+# Named budgets: "conv_ae" the conv and MLP AEs of 04 (last two epochs at lr/10), "conv_ae_d32" those with d = 32 (a larger code levels off later), "vae" the MLP VAE of 06 (trained longest; its last tenth at lr/10),
 # "vae_2d" the 2-D VAEs of the latent-space pictures, "ae_for_sampling" the
 # plain AE whose samples 06 compares, "vae_units" the 64-d VAE whose active units 06 counts, "lenet" the
 # sample-quality scorer (its last epoch at lr/10); "segmentation" the segmenters of 09, "codes" the autoencoders of 08, "image_to_image" the restorers of 09; "hw1_regularizers" and "hw2_transposed_conv" the models homeworks 1 and 2 train.
@@ -50,7 +50,7 @@ PROFILES = {
         epochs=10,
         batch_size=64,
         description="CPU default: 4,000 training / 1,000 test images, each notebook about a minute",
-        budgets={"vae": 20, "conv_ae": 10, "vae_2d": 10, "ae_for_sampling": 10, "vae_units": 60, "lenet": 6,
+        budgets={"vae": 20, "conv_ae": 10, "conv_ae_d32": 16, "vae_2d": 10, "ae_for_sampling": 10, "vae_units": 60, "lenet": 6,
                  "segmentation": 6, "codes": 12, "image_to_image": 6, "hw1_regularizers": 6, "hw2_transposed_conv": 6},
     ),
     "full": Profile(
@@ -60,7 +60,7 @@ PROFILES = {
         epochs=20,
         batch_size=128,
         description="GPU default: the full data set (60,000 / 10,000 for MNIST when available)",
-        budgets={"vae": 100, "conv_ae": 20, "vae_2d": 10, "ae_for_sampling": 10, "vae_units": 20, "lenet": 5,
+        budgets={"vae": 100, "conv_ae": 20, "conv_ae_d32": 20, "vae_2d": 10, "ae_for_sampling": 10, "vae_units": 20, "lenet": 5,
                  "segmentation": 10, "codes": 20, "image_to_image": 20, "hw1_regularizers": 20, "hw2_transposed_conv": 10},
         random_cases=2000,
     ),
