@@ -59,3 +59,10 @@ def test_matched_width_gives_a_close_parameter_count():
     channels = matched_width(target, 11)
     n = count_parameters(Segmenter(11, channels))
     assert abs(n - target) / target < 0.05
+
+
+def test_matched_width_agrees_with_an_exhaustive_search():
+    for target, kwargs in [(count_parameters(Segmenter(11, skips=True)), {}), (50_000, {}), (80_000, {"unpool": True})]:
+        best = min(range(50, 301), key=lambda step: (abs(count_parameters(Segmenter(
+            11, tuple(max(1, round(step / 100 * b)) for b in (8, 16, 32, 64)), **kwargs)) - target), step))
+        assert matched_width(target, 11, **kwargs) == tuple(max(1, round(best / 100 * b)) for b in (8, 16, 32, 64))

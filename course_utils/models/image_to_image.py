@@ -99,15 +99,23 @@ class Segmenter(nn.Module):
 
 
 def matched_width(target_parameters: int, n_labels: int, base=(8, 16, 32, 64), **kwargs) -> tuple:
-    """Channels ``round(s * base)`` for the scale s whose Segmenter has the parameter count closest to the target.
+    """Channels ``round(s * base)`` for the scale s (0.5 to 3 in steps of 0.01) whose Segmenter has the parameter count closest to the target.
 
     Used to give a no-skip model as many parameters as a model with skips (a parameter-matched control).
+    The count grows with s, so a bisection finds the two scales around the target.
     """
-    best = None
-    for step in range(50, 301):
-        s = step / 100
-        channels = tuple(max(1, round(s * b)) for b in base)
-        n = count_parameters(Segmenter(n_labels, channels, **kwargs))
-        if best is None or abs(n - target_parameters) < abs(best[1] - target_parameters):
-            best = (channels, n)
-    return best[0]
+    def channels(step):
+        return tuple(max(1, round(step / 100 * b)) for b in base)
+
+    def size(step):
+        return count_parameters(Segmenter(n_labels, channels(step), **kwargs))
+
+    lo, hi = 50, 300                                 # size(lo) < target <= size(hi), unless the target is outside
+    if size(lo) >= target_parameters:
+        return channels(lo)
+    if size(hi) < target_parameters:
+        return channels(hi)
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        lo, hi = (mid, hi) if size(mid) < target_parameters else (lo, mid)
+    return channels(lo) if target_parameters - size(lo) <= size(hi) - target_parameters else channels(hi)
