@@ -164,3 +164,27 @@ def test_generator_checkpoint_round_trip(tmp_path):
     assert load_checkpoint(restored, path) == {"profile": "quick"}
     z = torch.randn(2, 4)
     torch.testing.assert_close(restored(z), generator(z))
+
+
+def test_gan_checkpoint_restores_both_networks_and_the_record(tmp_path):
+    """07's GANCheckpoint: one file holds G, D, the per-step log and the snapshots."""
+    from course_utils.checkpoints import load_checkpoint, save_checkpoint
+    from course_utils.models.gan import GANCheckpoint
+
+    def fresh():
+        return GANCheckpoint(Generator(latent_dim=4, channels=(8, 4)), Discriminator(channels=(4, 8)),
+                             steps=6, snapshots=(2, 3))
+
+    torch.manual_seed(0)
+    gan = fresh()
+    assert gan.log.shape == (6, 4) and gan.snapshots.shape == (2, 3, 1, 28, 28)
+    gan.generator(torch.randn(3, 4))  # update the running statistics
+    gan.log.uniform_()
+    gan.snapshots.uniform_()
+    path = save_checkpoint(gan.eval(), tmp_path / "gan.pt")
+    restored = fresh().eval()
+    load_checkpoint(restored, path)
+    torch.testing.assert_close(restored.log, gan.log)
+    torch.testing.assert_close(restored.snapshots, gan.snapshots)
+    z = torch.randn(2, 4)
+    torch.testing.assert_close(restored.discriminator(restored.generator(z)), gan.discriminator(gan.generator(z)))

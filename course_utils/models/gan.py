@@ -63,3 +63,19 @@ class Discriminator(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         check_shape(x, (1, 28, 28), "images")
         return self.net(2 * x - 1).squeeze(1)
+
+
+class GANCheckpoint(nn.Module):
+    """A generator, its discriminator and their training record in one module, so that one checkpoint
+    restores all of them (07_gan_contrast).
+
+    ``log`` (steps, 4) holds per training step: loss_d, loss_g, mean D(x) on real images, mean D(G(z))
+    on fakes; ``snapshots`` (n_snapshots, n_fixed, 1, 28, 28) the fixed noise batch decoded at chosen epochs.
+    """
+
+    def __init__(self, generator: Generator, discriminator: Discriminator, steps: int, snapshots: tuple[int, int]):
+        super().__init__()
+        self.generator = generator
+        self.discriminator = discriminator
+        self.register_buffer("log", torch.zeros(steps, 4))
+        self.register_buffer("snapshots", torch.zeros(*snapshots, 1, 28, 28))
