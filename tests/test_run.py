@@ -102,3 +102,13 @@ def test_a_run_with_a_lost_figure_or_a_warning_is_not_clean():
     nb.cells[0].outputs = [nbformat.from_dict(image)]
     nb.cells[1].outputs = [nbformat.from_dict(warn)]
     assert _unclean(nb) == "cell 1 printed to stderr: x.py:3: UserWarning: careful"
+
+
+@pytest.mark.skipif(os.name != "posix", reason="IPC sockets are for POSIX")
+def test_kernels_get_ipc_sockets_of_their_own():
+    from course_utils.tooling.run import _kernel_manager
+
+    manager = _kernel_manager()["kernel_manager_class"]
+    a, b = manager(), manager()
+    assert a.transport == b.transport == "ipc"
+    assert a.ip != b.ip  # two runs started at once must not race for the same socket files

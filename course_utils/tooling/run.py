@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import json
 import os
+import tempfile
 import time
+import uuid
 from pathlib import Path
 
 from ..claims import records_in
@@ -119,6 +121,10 @@ def _kernel_manager() -> dict:
         @default("transport")
         def _default_transport(self):
             return "ipc"
+
+        @default("ip")
+        def _default_ip(self):  # a socket path of its own: kernels started at once must not share one
+            return os.path.join(tempfile.gettempdir(), f"course-kernel-{uuid.uuid4().hex}")
 
     return {"kernel_manager_class": IPCKernelManager}
 
