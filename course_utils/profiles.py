@@ -39,7 +39,7 @@ class Profile:
 # Named budgets: "conv_ae" the conv and MLP AEs of 04 (last two epochs at lr/10), "conv_ae_d32" those with d = 32 (a larger code levels off later), "vae" the MLP VAE of 06 (trained longest; its last tenth at lr/10),
 # "vae_2d" the 2-D VAEs of the latent-space pictures, "ae_for_sampling" the
 # plain AE whose samples 06 compares, "vae_units" the 64-d VAE whose active units 06 counts, "lenet" the
-# sample-quality scorer (its last epoch at lr/10); "segmentation" the segmenters of 09, "codes" the autoencoders of 08, "image_to_image" the restorers of 09; "hw1_regularizers" and "hw2_transposed_conv" the models homeworks 1 and 2 train.
+# sample-quality scorer (its last epoch at lr/10); "segmentation" the segmenters of 09 (the last three epochs at lr/10), "codes" the autoencoders of 08, "image_to_image" the restorers of 09; "hw1_regularizers" and "hw2_transposed_conv" the models homeworks 1 and 2 train.
 
 
 PROFILES = {
@@ -51,7 +51,7 @@ PROFILES = {
         batch_size=64,
         description="CPU default: 4,000 training / 1,000 test images, each notebook about a minute",
         budgets={"vae": 20, "conv_ae": 10, "conv_ae_d32": 16, "vae_2d": 10, "ae_for_sampling": 10, "vae_units": 30, "lenet": 6,
-                 "segmentation": 4, "codes": 12, "image_to_image": 6, "hw1_regularizers": 6, "hw2_transposed_conv": 6},
+                 "segmentation": 8, "codes": 12, "image_to_image": 6, "hw1_regularizers": 6, "hw2_transposed_conv": 6},
     ),
     "full": Profile(
         name="full",

@@ -5,7 +5,7 @@ from torch import nn
 from course_utils.device import set_seed
 from course_utils.losses import reconstruction_loss
 from course_utils.models import MLPAutoencoder
-from course_utils.train import History, evaluate, train
+from course_utils.train import History, adam, evaluate, train
 
 
 def test_loss_drops_on_64_samples(tmp_path):
@@ -32,6 +32,24 @@ def test_training_is_reproducible_with_a_seed():
                      batch_size=8, progress=False).series()
 
     assert run() == run()
+
+
+def test_the_default_adam_is_fused_on_cpu_and_steps_like_plain_adam():
+    torch.manual_seed(0)
+    fused_model, plain_model = nn.Linear(6, 3), nn.Linear(6, 3)
+    plain_model.load_state_dict(fused_model.state_dict())
+    start = fused_model.weight.detach().clone()
+    fused, plain = adam(fused_model.parameters(), lr=1e-2), torch.optim.Adam(plain_model.parameters(), lr=1e-2)
+    assert fused.defaults["fused"] is True and not plain.defaults["fused"]
+    x = torch.randn(32, 6)
+    for _ in range(20):
+        for model, optimizer in ((fused_model, fused), (plain_model, plain)):
+            optimizer.zero_grad()
+            model(x).pow(2).mean().backward()
+            optimizer.step()
+    for a, b in zip(fused_model.parameters(), plain_model.parameters()):
+        torch.testing.assert_close(a, b, rtol=1e-5, atol=1e-6)
+    assert (fused_model.weight - start).abs().max() > 1e-2  # 20 steps of 1e-2 moved it
 
 
 def test_tuples_reach_the_loss_function():
