@@ -50,7 +50,7 @@ PROFILES = {
         epochs=10,
         batch_size=64,
         description="CPU default: 4,000 training / 1,000 test images, each notebook about a minute",
-        budgets={"vae": 20, "conv_ae": 10, "conv_ae_d32": 16, "vae_2d": 10, "ae_for_sampling": 10, "vae_units": 30, "lenet": 6,
+        budgets={"vae": 20, "conv_ae": 12, "conv_ae_d32": 16, "vae_2d": 10, "ae_for_sampling": 10, "vae_units": 30, "lenet": 6,
                  "segmentation": 8, "codes": 12, "image_to_image": 6, "hw1_regularizers": 6, "hw2_transposed_conv": 6},
     ),
     "full": Profile(

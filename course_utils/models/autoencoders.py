@@ -52,7 +52,7 @@ class ConvAutoencoder(nn.Module):
     ``latent_dim``. Decoder: linear layers back to (c2, 7, 7), then two stride-2 transposed
     convolutions (7 → 14 → 28). ``batch_norm=True`` puts a ``BatchNorm2d`` before every hidden ReLU
     of the convolutional part (Ioffe & Szegedy, 2015). 04 trains
-    ``ConvAutoencoder(d, channels=(32, 64), hidden=(256,), batch_norm=True)``; the defaults
+    ``ConvAutoencoder(d, channels=(16, 64), hidden=(256,), batch_norm=True)``; the defaults
     (no hidden layer, no batch norm) give the plain two-conv model with a single linear bottleneck.
     ``ResizeConvAutoencoder`` is the same model with resize-then-convolve upsampling instead.
     Shapes for the default 1×28×28 input and ``channels=(c1, c2)`` are in the comments; the decoder's
