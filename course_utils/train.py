@@ -164,9 +164,9 @@ def train(model: torch.nn.Module, loss_fn, x_train, *, epochs: int, batch_size: 
 def _progress_bar(epochs: int, desc: str):
     """A tqdm bar over the epochs, and in a notebook the display handle of its widget (else None)."""
     from tqdm.auto import tqdm
-    from tqdm.std import tqdm as text_tqdm
+    from tqdm.notebook import tqdm as notebook_tqdm
 
-    if tqdm is text_tqdm:  # a script or a test: the text bar on stderr
+    if not issubclass(tqdm, notebook_tqdm):  # a script or a test (tqdm.auto's text bar): on stderr
         return tqdm(range(epochs), desc=desc, leave=True), None
     from IPython.display import display
 

@@ -21,7 +21,7 @@ def test_generator_shapes_and_range(latent_dim):
 def test_generator_learns_to_fool_a_fixed_discriminator():
     """A few Adam steps on the non-saturating loss: G's loss falls and D's accuracy on its fakes drops."""
     torch.manual_seed(0)
-    generator, discriminator = Generator(latent_dim=8, channels=(16, 8)), Discriminator(channels=(8, 16))
+    generator, discriminator = Generator(latent_dim=8, channels=(16, 8, 4)), Discriminator(channels=(8, 16))
     x_real = torch.rand(64, 1, 28, 28) ** 4  # dark images, unlike the grey initial fakes
     z = torch.randn(64, 8)
     opt_d = torch.optim.Adam(discriminator.parameters(), lr=2e-3, betas=(0.5, 0.999))
@@ -53,7 +53,7 @@ def test_generator_learns_to_fool_a_fixed_discriminator():
 
 
 def test_generator_runs_in_train_mode_and_rejects_bad_noise():
-    generator = Generator(latent_dim=8, channels=(16, 8))
+    generator = Generator(latent_dim=8, channels=(16, 8, 4))
     assert generator(torch.randn(2, 8)).shape == (2, 1, 28, 28)  # train mode (batch norm) works
     with pytest.raises(ValueError, match=r"shape \(N, 8\)"):
         generator(torch.randn(2, 9))
@@ -61,6 +61,8 @@ def test_generator_runs_in_train_mode_and_rejects_bad_noise():
         generator(torch.randn(8))
     with pytest.raises(ValueError, match="latent_dim"):
         Generator(latent_dim=0)
+    with pytest.raises(ValueError, match="three widths"):
+        Generator(latent_dim=8, channels=(16, 8))
 
 
 def test_discriminator_returns_one_logit_per_image():
@@ -137,7 +139,7 @@ def test_rejected_fakes_saturating_gradient_vanishes_non_saturating_does_not():
 
 def test_one_discriminator_step_lowers_its_loss():
     torch.manual_seed(0)
-    generator, discriminator = Generator(latent_dim=8, channels=(16, 8)), Discriminator(channels=(8, 16))
+    generator, discriminator = Generator(latent_dim=8, channels=(16, 8, 4)), Discriminator(channels=(8, 16))
     x_real = torch.rand(32, 1, 28, 28) ** 4  # dark images, unlike the grey initial fakes
     x_fake = generator(torch.randn(32, 8)).detach()
     optimizer = torch.optim.Adam(discriminator.parameters(), lr=1e-3)
@@ -157,10 +159,10 @@ def test_generator_checkpoint_round_trip(tmp_path):
     from course_utils.checkpoints import load_checkpoint, save_checkpoint
 
     torch.manual_seed(0)
-    generator = Generator(latent_dim=4, channels=(8, 4))
+    generator = Generator(latent_dim=4, channels=(8, 4, 4))
     generator(torch.randn(3, 4))  # update the running statistics
     path = save_checkpoint(generator.eval(), tmp_path / "g.pt", profile="quick")
-    restored = Generator(latent_dim=4, channels=(8, 4)).eval()
+    restored = Generator(latent_dim=4, channels=(8, 4, 4)).eval()
     assert load_checkpoint(restored, path) == {"profile": "quick"}
     z = torch.randn(2, 4)
     torch.testing.assert_close(restored(z), generator(z))
@@ -172,7 +174,7 @@ def test_gan_checkpoint_restores_both_networks_and_the_record(tmp_path):
     from course_utils.models.gan import GANCheckpoint
 
     def fresh():
-        return GANCheckpoint(Generator(latent_dim=4, channels=(8, 4)), Discriminator(channels=(4, 8)),
+        return GANCheckpoint(Generator(latent_dim=4, channels=(8, 4, 4)), Discriminator(channels=(4, 8)),
                              steps=6, snapshots=(2, 3))
 
     torch.manual_seed(0)

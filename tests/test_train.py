@@ -197,3 +197,13 @@ def test_evaluate_batches_in_eval_mode_without_gradients():
     torch.testing.assert_close(scalars.sum(), x.sum())
     with pytest.raises(ValueError, match="empty"):
         evaluate(model, x[:0])
+
+
+def test_a_script_gets_the_text_progress_bar(monkeypatch, capsys):
+    """Outside a notebook (a script, python -m, pytest) train() draws tqdm's text bar on stderr."""
+    monkeypatch.setenv("COURSE_PROGRESS", "1")
+    set_seed(0)
+    history = train(MLPAutoencoder(2, hidden=(8,)), reconstruction_loss, torch.rand(8, 1, 28, 28), epochs=2,
+                    lr=1e-3, batch_size=4, desc="script bar")
+    assert len(history.train) == 2
+    assert "script bar" in capsys.readouterr().err

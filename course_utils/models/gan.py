@@ -23,20 +23,25 @@ def _dcgan_init(module: nn.Module) -> None:
 class Generator(nn.Module):
     """The DCGAN-style generator of 07_gan_contrast: z (N, latent_dim) → images (N, 1, 28, 28) in [0, 1].
 
-    Linear → (c1, 7, 7), then two stride-2 transposed convolutions (7 → 14 → 28) with batch norm and
-    ReLU between them, and a sigmoid on the output so samples live where the data does.
+    Linear → (c1, 7, 7), then two stride-2 transposed convolutions (7 → 14 → 28, to c2 and c3
+    channels), each followed by batch norm and ReLU, and a 3×3 convolution to one channel with a
+    sigmoid, so samples live where the data does. The last convolution draws the strokes at full
+    resolution from c3 maps instead of from a single transposed-convolution output.
     """
 
-    def __init__(self, latent_dim: int = 64, channels=(64, 32)):
+    def __init__(self, latent_dim: int = 64, channels=(64, 32, 16)):
         super().__init__()
         check_latent_dim(latent_dim)
-        c1, c2 = channels
+        if len(channels) != 3:
+            raise ValueError(f"channels: expected three widths (c1 at 7×7, c2 at 14×14, c3 at 28×28), got {channels!r}")
+        c1, c2, c3 = channels
         self.latent_dim = latent_dim
         self.net = nn.Sequential(
             nn.Linear(latent_dim, c1 * 49, bias=False), nn.BatchNorm1d(c1 * 49), nn.ReLU(),
             nn.Unflatten(1, (c1, 7, 7)),
             nn.ConvTranspose2d(c1, c2, 4, stride=2, padding=1, bias=False), nn.BatchNorm2d(c2), nn.ReLU(),  # 7 → 14
-            nn.ConvTranspose2d(c2, 1, 4, stride=2, padding=1), nn.Sigmoid())  # 14 → 28
+            nn.ConvTranspose2d(c2, c3, 4, stride=2, padding=1, bias=False), nn.BatchNorm2d(c3), nn.ReLU(),  # 14 → 28
+            nn.Conv2d(c3, 1, 3, padding=1), nn.Sigmoid())
         _dcgan_init(self)
 
     def forward(self, z: torch.Tensor) -> torch.Tensor:
