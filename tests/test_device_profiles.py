@@ -84,8 +84,19 @@ def _profile_lookups(tree):
 def test_profiles_share_their_budget_names():
     names = {name: set(p.budgets) for name, p in PROFILES.items()}
     assert len({frozenset(v) for v in names.values()}) == 1, names
-    assert PROFILES["quick"].epochs_for("vae") == 20 and PROFILES["full"].epochs_for("lenet") == 5
+    assert PROFILES["quick"].epochs_for("vae") == 20 and PROFILES["full"].epochs_for("lenet") == 12
     assert THIRD.epochs_for("vae") == THIRD.epochs  # a profile without budgets falls back to its epochs
+
+
+def test_the_full_profile_never_takes_fewer_steps_than_the_quick_one_on_the_same_data():
+    # Offline, `--profile full` reads the same 5,000-image MNIST subset as `quick`, with larger batches:
+    # a budget that is not scaled with the batch size would train less (06's 64-d VAE did: 64 of 64 units
+    # still active). Steps per epoch on the same data scale with 1 / batch_size.
+    quick, full = PROFILES["quick"], PROFILES["full"]
+    for name in ["<epochs>", *quick.budgets]:
+        q, f = (p.epochs if name == "<epochs>" else p.epochs_for(name) for p in (quick, full))
+        assert f / full.batch_size >= q / quick.batch_size, \
+            f"{name}: full trains {f} epochs of batch {full.batch_size}, fewer steps than quick's {q} of {quick.batch_size}"
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
