@@ -39,7 +39,7 @@ class Profile:
 # Named budgets: "conv_ae" the conv and MLP AEs of 04 (last two epochs at lr/10), "conv_ae_d32" those with d = 32 (a larger code levels off later), "vae" the MLP VAE of 06 (trained longest; its last tenth at lr/10),
 # "vae_2d" the 2-D VAEs of the latent-space pictures, "ae_for_sampling" the
 # plain AE whose samples 06 compares, "vae_units" the 64-d VAE whose active units 06 counts, "lenet" the
-# sample-quality scorer (its last epoch at lr/10); "segmentation" the segmenters of 09 (the last three epochs at lr/10), "codes" the autoencoders of 08, "image_to_image" the restorers of 09; "hw1_regularizers" and "hw2_transposed_conv" the models homeworks 1 and 2 train.
+# sample-quality scorer (its last epoch at lr/10); "segmentation" the segmenters of 09 (the last fifth of the epochs, at least three, at lr/10; the full budget lets the no-skip model level off), "codes" the autoencoders of 08, "image_to_image" the restorers of 09; "hw1_regularizers" and "hw2_transposed_conv" the models homeworks 1 and 2 train.
 # The full profile's batches are twice as large, so each of its budgets is at least twice the quick one:
 # on the same data (offline, the full profile reads the same 5,000-image MNIST subset) it never takes
 # fewer optimizer steps than the quick profile (tests/test_device_profiles.py).
@@ -64,7 +64,7 @@ PROFILES = {
         batch_size=128,
         description="GPU default: the full data set (60,000 / 10,000 for MNIST when available)",
         budgets={"vae": 100, "conv_ae": 24, "conv_ae_d32": 32, "vae_2d": 20, "ae_for_sampling": 20, "vae_units": 60, "lenet": 12,
-                 "segmentation": 16, "codes": 24, "image_to_image": 20, "hw1_regularizers": 20, "hw2_transposed_conv": 12},
+                 "segmentation": 30, "codes": 24, "image_to_image": 20, "hw1_regularizers": 20, "hw2_transposed_conv": 12},
         random_cases=2000,
     ),
 }
