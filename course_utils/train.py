@@ -25,6 +25,7 @@ class History:
     train: list[dict] = field(default_factory=list)
     val: list[dict] = field(default_factory=list)
     seconds: float = 0.0
+    best_epoch: int | None = None  # with ``keep_best``: the epoch (from 1) whose weights the model holds
 
     def series(self, key: str = "loss", split: str = "train") -> list[float]:
         rows = self.train if split == "train" else self.val
@@ -104,7 +105,7 @@ def adam(params, **kwargs) -> torch.optim.Adam:
 def train(model: torch.nn.Module, loss_fn, x_train, *, epochs: int, batch_size: int, lr: float | None = None,
           x_val=None, progress: bool = True, optimizer: torch.optim.Optimizer | None = None,
           generator: torch.Generator | None = None, desc: str | None = None, lr_drop_at: int | None = None,
-          scheduler=None) -> History:
+          scheduler=None, keep_best: bool = False) -> History:
     """Train ``model`` on ``x_train`` with Adam(lr) (or ``optimizer``) and return the ``History``.
 
     ``x_train`` (and ``x_val``) is a tensor on the model's device, or a tuple of tensors such as
@@ -112,13 +113,17 @@ def train(model: torch.nn.Module, loss_fn, x_train, *, epochs: int, batch_size: 
     (then ``lr`` may be left out). Schedules: ``lr_drop_at=k`` divides every learning rate by 10 after
     ``k`` epochs ("train, then a tenth of the learning rate"); or ``scheduler``, a
     ``torch.optim.lr_scheduler`` on ``optimizer``, stepped once after each epoch. Set env
-    ``COURSE_PROGRESS=0`` to hide the progress bars.
+    ``COURSE_PROGRESS=0`` to hide the progress bars. ``keep_best=True`` (needs ``x_val``) ends with the
+    weights of the epoch with the lowest validation loss ("early stopping" without stopping: the curves
+    still show every epoch); ``History.best_epoch`` says which.
     """
     if not isinstance(epochs, int) or epochs < 1:
         raise ValueError(f"epochs must be a positive int, got {epochs!r}")
     if not isinstance(batch_size, int) or batch_size < 1:
         raise ValueError(f"batch_size must be a positive int, got {batch_size!r}")
     _check_schedule(lr, optimizer, epochs, lr_drop_at, scheduler)
+    if keep_best and x_val is None:
+        raise ValueError("keep_best=True picks the epoch with the lowest validation loss: pass x_val as well")
     first = _check_inputs(x_train, "x_train")
     if x_val is not None:
         first_val = _check_inputs(x_val, "x_val")
@@ -132,6 +137,7 @@ def train(model: torch.nn.Module, loss_fn, x_train, *, epochs: int, batch_size: 
     optimizer = optimizer or adam(params, lr=lr)
     show = progress and os.environ.get("COURSE_PROGRESS", "1") != "0"
     history = History()
+    best_state = None
     start = time.perf_counter()
     bar, shown = _progress_bar(epochs, desc or type(model).__name__) if show else (range(epochs), None)
     for epoch in bar:
@@ -149,6 +155,10 @@ def train(model: torch.nn.Module, loss_fn, x_train, *, epochs: int, batch_size: 
             model.eval()
             with torch.no_grad():  # not inference_mode: some objectives re-enable grad for a Jacobian
                 history.val.append(_run_epoch(model, loss_fn, x_val, max(batch_size, 500)))
+            if keep_best and (history.best_epoch is None
+                              or history.val[-1]["loss"] < history.val[history.best_epoch - 1]["loss"]):
+                history.best_epoch = len(history.val)
+                best_state = {k: v.detach().clone() for k, v in model.state_dict().items()}
         if show:
             postfix = {"loss": f"{history.train[-1]['loss']:.4g}"}
             if history.val:
@@ -156,6 +166,8 @@ def train(model: torch.nn.Module, loss_fn, x_train, *, epochs: int, batch_size: 
             bar.set_postfix(postfix)
     if show:
         _close_progress_bar(bar, shown)
+    if best_state is not None:
+        model.load_state_dict(best_state)
     model.eval()
     history.seconds = time.perf_counter() - start
     return history

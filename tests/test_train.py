@@ -207,3 +207,31 @@ def test_a_script_gets_the_text_progress_bar(monkeypatch, capsys):
                     lr=1e-3, batch_size=4, desc="script bar")
     assert len(history.train) == 2
     assert "script bar" in capsys.readouterr().err
+
+
+def _val_loss(model, x_val):
+    return evaluate(model, x_val, lambda m, xb: reconstruction_loss(m, xb)[0] * len(xb)).sum().item() / len(x_val)
+
+
+@pytest.mark.parametrize("maximize", [False, True])
+def test_keep_best_ends_with_the_weights_of_the_lowest_validation_loss(maximize):
+    # Gradient ascent (maximize=True) makes every epoch worse, so the best epoch is the first: the
+    # model must end with epoch 1's weights, not the last ones. Descent: the best is the argmin.
+    set_seed(0)
+    x, x_val = torch.rand(64, 1, 28, 28), torch.rand(32, 1, 28, 28)
+    model = MLPAutoencoder(4, hidden=(16,))
+    opt = torch.optim.SGD(model.parameters(), lr=0.5, maximize=maximize)
+    history = train(model, reconstruction_loss, x, x_val=x_val, epochs=6, optimizer=opt, batch_size=16,
+                    progress=False, keep_best=True)
+    val = history.series("loss", "val")
+    assert history.best_epoch == val.index(min(val)) + 1
+    if maximize:
+        assert history.best_epoch == 1 and val[-1] > val[0]
+    assert _val_loss(model, x_val) == pytest.approx(min(val), rel=1e-5)
+    assert not model.training
+
+
+def test_keep_best_needs_validation_data():
+    with pytest.raises(ValueError, match="pass x_val"):
+        train(MLPAutoencoder(4, hidden=(16,)), reconstruction_loss, torch.rand(8, 1, 28, 28), epochs=2, lr=1e-3,
+              batch_size=4, progress=False, keep_best=True)
